@@ -1,0 +1,187 @@
+/**
+ * The cache against its raw baselines, in one run: an L1 hit against a raw lru-cache get,
+ * an L2 hit against a raw ioredis GET + JSON.parse (concurrency 1 and 32), a miss
+ * against the uncached load, and bentocache on the same L1 and L2 workloads.
+ *
+ * Each section runs its workloads in alternating rounds (ROUNDS, default 5) and reports
+ * the median throughput ratio against the baseline of the same round, so load from
+ * other processes on the machine hits candidate and baseline alike.
+ *
+ *   node bench/run.mjs bench/cache.bench.ts        (BENCH_SECONDS per round, default 0.5)
+ *
+ * Needs Redis (TEST_REDIS_URL or 127.0.0.1:6379) and PostgreSQL (TEST_DATABASE_URL or
+ * 127.0.0.1:5432). Prints Markdown for docs/benchmarks.md.
+ */
+import { BentoCache, bentostore } from 'bentocache';
+import { memoryDriver } from 'bentocache/drivers/memory';
+import { redisDriver } from 'bentocache/drivers/redis';
+import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
+import pg from 'pg';
+import { MemoryBackend } from '../src/backends/memory/memory-backend.js';
+import { CacheManager } from '../src/cache/cache-manager.js';
+import { RedisTier } from '../src/cache/redis/redis-tier.js';
+import { BaseRepository } from '../src/repository/base-repository.js';
+import { Widget } from '../src/testing/conformance.js';
+import { benchSeconds, type Measurement, machine, measure } from './harness.js';
+
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const namespace = `bench_${process.pid}`;
+const KEYS = 1000;
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const seconds = benchSeconds(0.5);
+
+/** A typical row: plain JSON types (a Date would make the raw baseline return a string). */
+const row = (id: number) => ({
+  id: `w${id}`,
+  email: `user${id}@example.com`,
+  name: `User number ${id}`,
+  age: 30 + (id % 40),
+  score: id * 1.5,
+  active: id % 2 === 0,
+  tags: ['alpha', 'beta'],
+  version: 3,
+});
+const pick = (iteration: number, worker: number) => (iteration * 31 + worker * 7) % KEYS;
+
+type Workload = [name: string, operation: (worker: number, iteration: number) => Promise<unknown>];
+
+const report: string[] = [];
+
+/** Runs the workloads in alternating rounds; the first one is the baseline. */
+async function section(title: string, concurrency: number, workloads: Workload[]): Promise<void> {
+  const runs = new Map<string, Measurement[]>(workloads.map(([name]) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, operation] of workloads) {
+      runs
+        .get(name)!
+        .push(await measure(name, operation, { concurrency, seconds, warmupSeconds: seconds / 5 }));
+    }
+  }
+  const [baselineName] = workloads[0]!;
+  const baseline = runs.get(baselineName)!;
+  const lines = [
+    `## ${title}`,
+    '',
+    '| workload | median ops/s | median p50 µs | median ratio to baseline (min–max over rounds) |',
+    '| --- | ---: | ---: | ---: |',
+  ];
+  for (const [name] of workloads) {
+    const measured = runs.get(name)!;
+    const ratios = measured.map((m, i) => m.opsPerSecond / baseline[i]!.opsPerSecond).sort((a, b) => a - b);
+    const ops = median(measured.map((m) => m.opsPerSecond));
+    const p50 = median(measured.map((m) => m.p50Micros));
+    const versus =
+      name === baselineName
+        ? 'baseline'
+        : `**${median(ratios).toFixed(2)}x** (${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)})`;
+    lines.push(`| ${name} | ${Math.round(ops).toLocaleString('en-US')} | ${p50.toFixed(0)} | ${versus} |`);
+  }
+  report.push(lines.join('\n'));
+  console.error(`done: ${title}`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+async function l1(): Promise<void> {
+  const lru = new LRUCache<string, object>({ max: 10_000 });
+  lru.set('hot', row(1));
+  const cache = new CacheManager({ namespace });
+  await cache.set('hot', row(1));
+  const copyCache = new CacheManager({ namespace, l1: { immutability: 'copy' } });
+  await copyCache.set('hot', row(1));
+  const backend = new MemoryBackend(Widget);
+  const repo = new BaseRepository({ entity: Widget, backend, cache: cache.forEntity(Widget) });
+  await repo.create({ id: 'w1', email: 'a@example.com', name: 'A', age: 1, score: 1, active: true });
+  await repo.getById('w1');
+  const bento = new BentoCache({
+    default: 'm',
+    stores: { m: bentostore().useL1Layer(memoryDriver({ maxItems: 10_000 })) },
+  });
+  await bento.set({ key: 'hot', value: row(1), ttl: '1h' });
+  await section('L1 hit, concurrency 1', 1, [
+    ['raw lru-cache get (in an async function)', async () => lru.get('hot')],
+    ['reposit repository.getById (L1 hit)', async () => repo.getById('w1')],
+    ['reposit CacheManager.get (L1 hit, freeze mode)', async () => cache.get('hot')],
+    ['reposit CacheManager.get (L1 hit, copy mode)', async () => copyCache.get('hot')],
+    ['bentocache get (memory hit)', async () => bento.get({ key: 'hot' })],
+  ]);
+  await bento.disconnect();
+}
+
+async function l2(): Promise<void> {
+  const redis = new Redis(redisUrl);
+  const seeding = new CacheManager({ namespace, l2: new RedisTier({ client: redis }) });
+  const pipeline = redis.pipeline();
+  for (let i = 0; i < KEYS; i++) pipeline.set(`${namespace}:raw:${i}`, JSON.stringify(row(i)));
+  await pipeline.exec();
+  for (let i = 0; i < KEYS; i++) await seeding.set(`k${i}`, row(i), { ttl: 3_600_000 });
+  // L1 holds one entry, so nearly every read goes to L2 (and pays the promotion into L1).
+  const cache = new CacheManager({ namespace, l1: { maxEntries: 1 }, l2: new RedisTier({ client: redis }) });
+  const bentoRedis = new Redis(redisUrl);
+  const bento = new BentoCache({
+    default: 'r',
+    stores: {
+      r: bentostore().useL2Layer(redisDriver({ connection: bentoRedis, prefix: `${namespace}_bento` })),
+    },
+  });
+  for (let i = 0; i < KEYS; i++) await bento.set({ key: `k${i}`, value: row(i), ttl: '1h' });
+  for (const concurrency of [1, 32]) {
+    await section(`L2 hit, concurrency ${concurrency}`, concurrency, [
+      [
+        'raw ioredis GET + JSON.parse',
+        async (w, i) => JSON.parse((await redis.get(`${namespace}:raw:${pick(i, w)}`))!),
+      ],
+      ['reposit CacheManager.get (L2 hit)', async (w, i) => cache.get(`k${pick(i, w)}`)],
+      ['bentocache get (L2 hit)', async (w, i) => bento.get({ key: `k${pick(i, w)}` })],
+    ]);
+  }
+  await bento.clear();
+  await bento.disconnect();
+  await seeding.clear();
+  const rawKeys = await redis.keys(`${namespace}*`);
+  if (rawKeys.length > 0) await redis.del(...rawKeys);
+  redis.disconnect();
+}
+
+async function miss(): Promise<void> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  await pool.query('SELECT 1');
+  const load = (id: number) =>
+    pool.query('SELECT $1::int AS id, $2::text AS name', [id, `user ${id}`]).then((r) => r.rows[0]);
+  const redis = new Redis(redisUrl);
+  const cache = new CacheManager({ namespace: `${namespace}m`, l2: new RedisTier({ client: redis }) });
+  let unique = 0;
+  await section('miss, concurrency 1', 1, [
+    ['uncached load (one pg query)', async () => load(unique++)],
+    [
+      'reposit getOrLoad, every call a miss (L1 → L2 → load → write-back)',
+      async () => {
+        const id = unique++;
+        return cache.getOrLoad(`m${id}`, () => load(id));
+      },
+    ],
+  ]);
+  await cache.settle();
+  await cache.clear();
+  redis.disconnect();
+  await pool.end();
+}
+
+const started = Date.now();
+await l1();
+await l2();
+await miss();
+console.log(
+  `# cache benchmarks\n\n${machine()}; ${ROUNDS} rounds of ${seconds} s per workload; load average (1 min) at the end ${(
+    await import('node:os')
+  )
+    .loadavg()[0]!
+    .toFixed(1)}; took ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+);
+console.log(report.join('\n\n'));
+process.exit(0);

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import {
+  currentTransaction,
+  runInTransactionScope,
+  type TransactionScope,
+} from '../../context/transaction-scope.js';
+import { ConflictError, DuplicateError, NotFoundError, ValidationError } from '../../errors.js';
+import type { Backend, BackendUpdateOptions } from '../../repository/backend.js';
+import type { RepositoryEntity } from '../../repository/base-repository.js';
+import { applyQuery, matches } from '../../repository/condition-evaluator.js';
+import type { Entity } from '../../repository/entity.js';
+import { fieldKind } from '../../repository/field-kind.js';
+import type { BackendQuery, Condition } from '../../repository/query.js';
+
+/** Options of {@link MemoryBackend}. */
+export interface MemoryBackendOptions<T> {
+  /**
+   * Unique constraints, each a list of fields; a clash is a `DuplicateError`, as in a database.
+   * @default [] (only the id is unique)
+   */
+  readonly unique?: readonly (readonly (keyof T & string)[])[];
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * An in-memory {@link Backend} for unit tests and demos: the same contract and
+ * semantics as the database backends (unique constraints, generated ids, optimistic
+ * locking, soft delete, transactions that roll back), no I/O. Values are copied in and
+ * out, so callers can never change stored rows by mutating what they hold.
+ *
+ * Transactions roll back by restoring a snapshot; they are not isolated from concurrent
+ * work outside them.
+ *
+ * @example
+ * ```ts
+ * const users = new BaseRepository({ entity: User, backend: new MemoryBackend(User, { unique: [['email']] }) });
+ * ```
+ */
+export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
+  readonly kind = 'memory';
+  #rows = new Map<unknown, Row>();
+  readonly #entity: Entity;
+  readonly #unique: readonly (readonly string[])[];
+  readonly #idField: string;
+  readonly #numericId: boolean;
+  #nextId = 1;
+
+  constructor(entity: RepositoryEntity<T, ID, unknown>, options: MemoryBackendOptions<T> = {}) {
+    this.#entity = entity as unknown as Entity;
+    this.#idField = entity.idField;
+    this.#unique = options.unique ?? [];
+    const kind = fieldKind(entity.fieldSchema(entity.idField));
+    this.#numericId = kind === 'number' || kind === 'bigint';
+  }
+
+  /** How many rows are stored (soft-deleted ones included). */
+  get size(): number {
+    return this.#rows.size;
+  }
+
+  async insertMany(rows: readonly Partial<T>[]): Promise<T[]> {
+    const staged = new Map(this.#rows);
+    const created: Row[] = [];
+    let nextId = this.#nextId;
+    for (const input of rows) {
+      const row = structuredClone(input) as Row;
+      if (row[this.#idField] === undefined) row[this.#idField] = this.#generateId(nextId++);
+      else if (this.#numericId && typeof row[this.#idField] === 'number')
+        nextId = Math.max(nextId, (row[this.#idField] as number) + 1);
+      this.#checkUnique(staged, row, undefined);
+      staged.set(this.#key(row[this.#idField]), row);
+      created.push(row);
+    }
+    this.#rows = staged;
+    this.#nextId = nextId;
+    return created.map((row) => structuredClone(row) as T);
+  }
+
+  async findByIds(ids: readonly ID[]): Promise<T[]> {
+    const found: T[] = [];
+    for (const id of ids) {
+      const row = this.#rows.get(this.#key(id));
+      if (row && this.#visible(row)) found.push(structuredClone(row) as T);
+    }
+    return found;
+  }
+
+  async find(query: BackendQuery): Promise<T[]> {
+    return applyQuery(this.#visibleRows(), query).map((row) => structuredClone(row) as T);
+  }
+
+  async count(where: Condition | undefined): Promise<number> {
+    let count = 0;
+    for (const row of this.#visibleRows()) if (matches(row, where)) count++;
+    return count;
+  }
+
+  async update(id: ID, patch: Partial<T>, options: BackendUpdateOptions): Promise<T> {
+    const key = this.#key(id);
+    const current = this.#rows.get(key);
+    if (!current || !this.#visible(current)) throw NotFoundError.forId(this.#entity.name, id);
+    const versionField = this.#entity.versionField;
+    if (
+      options.expectedVersion !== undefined &&
+      versionField &&
+      current[versionField] !== options.expectedVersion
+    ) {
+      throw new ConflictError(
+        `${this.#entity.name} ${String(id)} is at version ${String(current[versionField])}, not ${options.expectedVersion}: it was changed by someone else`,
+        {
+          entity: this.#entity.name,
+          id,
+          expectedVersion: options.expectedVersion,
+          actualVersion: current[versionField] as number,
+        },
+      );
+    }
+    const next: Row = { ...current, ...(structuredClone(patch) as Row) };
+    if (versionField) next[versionField] = (current[versionField] as number) + 1;
+    this.#checkUnique(this.#rows, next, key);
+    this.#rows.set(key, next);
+    return structuredClone(next) as T;
+  }
+
+  async upsert(row: Partial<T>): Promise<T> {
+    const input = structuredClone(row) as Row;
+    const key = this.#key(input[this.#idField]);
+    const current = this.#rows.get(key);
+    if (!current || !this.#visible(current)) {
+      if (current) this.#rows.delete(key);
+      const [created] = await this.insertMany([row]);
+      return created!;
+    }
+    const next: Row = { ...current, ...input };
+    const { versionField, createdAtField } = this.#entity;
+    if (versionField) next[versionField] = (current[versionField] as number) + 1;
+    if (createdAtField) next[createdAtField] = current[createdAtField];
+    this.#checkUnique(this.#rows, next, key);
+    this.#rows.set(key, next);
+    return structuredClone(next) as T;
+  }
+
+  async delete(id: ID): Promise<boolean> {
+    const key = this.#key(id);
+    const current = this.#rows.get(key);
+    if (!current || !this.#visible(current)) return false;
+    const softDelete = this.#entity.softDeleteField;
+    if (softDelete) this.#rows.set(key, { ...current, [softDelete]: new Date() });
+    else this.#rows.delete(key);
+    return true;
+  }
+
+  async runInTransaction<R>(fn: () => Promise<R>): Promise<R> {
+    const outer = currentTransaction();
+    if (outer?.owner === this) return fn();
+    const snapshot = new Map(this.#rows);
+    const nextId = this.#nextId;
+    const committed: (() => void | Promise<void>)[] = [];
+    const rolledBack: (() => void | Promise<void>)[] = [];
+    const scope: TransactionScope = {
+      owner: this,
+      afterCommit: (callback) => committed.push(callback),
+      afterRollback: (callback) => rolledBack.push(callback),
+    };
+    let result: R;
+    try {
+      result = await runInTransactionScope(scope, fn);
+    } catch (error) {
+      this.#rows = snapshot;
+      this.#nextId = nextId;
+      for (const callback of rolledBack) await callback();
+      throw error;
+    }
+    for (const callback of committed) await callback();
+    return result;
+  }
+
+  #generateId(next: number): unknown {
+    const kind = fieldKind(this.#entity.fieldSchema(this.#idField));
+    if (kind === 'number') return next;
+    if (kind === 'bigint') return BigInt(next);
+    if (kind === 'string') return randomUUID();
+    throw new ValidationError(
+      `${this.#entity.name}: the memory backend cannot generate an id of this type; pass one`,
+      [],
+      {
+        entity: this.#entity.name,
+      },
+    );
+  }
+
+  #checkUnique(rows: Map<unknown, Row>, row: Row, ownKey: unknown): void {
+    const key = this.#key(row[this.#idField]);
+    if (ownKey === undefined && rows.has(key)) {
+      throw new DuplicateError(`${this.#entity.name} ${String(row[this.#idField])} already exists`, {
+        entity: this.#entity.name,
+        id: row[this.#idField],
+        constraint: 'primary key',
+        columns: [this.#idField],
+      });
+    }
+    for (const fields of this.#unique) {
+      if (fields.some((field) => row[field] === null || row[field] === undefined)) continue;
+      for (const [otherKey, other] of rows) {
+        if (otherKey === (ownKey ?? key) || !this.#visible(other)) continue;
+        if (fields.every((field) => sameValue(other[field], row[field]))) {
+          throw new DuplicateError(`${this.#entity.name} with this ${fields.join(', ')} already exists`, {
+            entity: this.#entity.name,
+            constraint: `unique(${fields.join(', ')})`,
+            columns: fields,
+          });
+        }
+      }
+    }
+  }
+
+  *#visibleRows(): Iterable<Row> {
+    for (const row of this.#rows.values()) if (this.#visible(row)) yield row;
+  }
+
+  #visible(row: Row): boolean {
+    const softDelete = this.#entity.softDeleteField;
+    return !softDelete || row[softDelete] === null || row[softDelete] === undefined;
+  }
+
+  #key(id: unknown): unknown {
+    return id instanceof Date ? id.getTime() : id;
+  }
+}
+
+function sameValue(left: unknown, right: unknown): boolean {
+  if (left instanceof Date && right instanceof Date) return left.getTime() === right.getTime();
+  return left === right;
+}

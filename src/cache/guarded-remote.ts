@@ -1,0 +1,84 @@
+import type { CacheCounters } from './cache-counters.js';
+import type { CacheEventEmitter } from './cache-events.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import type { RemoteTier } from './remote-tier.js';
+import { withTimeout } from './with-timeout.js';
+
+/** Returned by {@link GuardedRemote.call} when the tier failed, timed out or was skipped. */
+export const FAILED: unique symbol = Symbol('reposit.cache.failed');
+
+/**
+ * The facade around the L2 tier: every call gets a timeout and goes through the
+ * circuit breaker, and failures become {@link FAILED} plus an event, never an exception,
+ * so a slow or dead Redis costs a caller at most `timeoutMs` and then nothing at all.
+ */
+export class GuardedRemote {
+  readonly tier: RemoteTier;
+  readonly breaker: CircuitBreaker;
+  readonly #timeoutMs: number;
+  readonly #events: CacheEventEmitter;
+  readonly #counters: CacheCounters;
+  #reads: { keys: readonly string[]; resolve: (values: (string | null)[] | typeof FAILED) => void }[] = [];
+
+  constructor(
+    tier: RemoteTier,
+    options: { timeoutMs: number; breaker?: CircuitBreakerOptions },
+    events: CacheEventEmitter,
+    counters: CacheCounters,
+  ) {
+    this.tier = tier;
+    this.#timeoutMs = options.timeoutMs;
+    this.#events = events;
+    this.#counters = counters;
+    this.breaker = new CircuitBreaker({
+      ...options.breaker,
+      onStateChange: (state) => {
+        options.breaker?.onStateChange?.(state);
+        events.emit('breaker', { tier: 'l2', state });
+      },
+    });
+  }
+
+  /**
+   * Reads keys, coalescing every read of the same tick into one tier call (one MGET,
+   * one timer, one breaker check), so concurrent callers share a round trip.
+   */
+  getBatched(keys: readonly string[]): Promise<(string | null)[] | typeof FAILED> {
+    return new Promise((resolve) => {
+      if (this.#reads.length === 0) process.nextTick(() => this.#flushReads());
+      this.#reads.push({ keys, resolve });
+    });
+  }
+
+  #flushReads(): void {
+    const batch = this.#reads;
+    this.#reads = [];
+    const keys = batch.length === 1 ? batch[0]!.keys : batch.flatMap((read) => read.keys);
+    void this.call('get', (tier) => tier.get(keys)).then((values) => {
+      let offset = 0;
+      for (const read of batch) {
+        if (values === FAILED) read.resolve(FAILED);
+        else read.resolve(batch.length === 1 ? values : values.slice(offset, offset + read.keys.length));
+        offset += read.keys.length;
+      }
+    });
+  }
+
+  /** Runs one tier operation under the timeout and the breaker. */
+  async call<T>(operation: string, run: (tier: RemoteTier) => Promise<T>): Promise<T | typeof FAILED> {
+    if (!this.breaker.allow()) {
+      this.#counters.l2Skipped++;
+      return FAILED;
+    }
+    try {
+      const value = await withTimeout(run(this.tier), this.#timeoutMs, `L2 ${operation}`);
+      this.breaker.success();
+      return value;
+    } catch (error) {
+      this.breaker.failure();
+      this.#counters.l2Errors++;
+      this.#events.emit('error', { tier: 'l2', operation, error });
+      return FAILED;
+    }
+  }
+}

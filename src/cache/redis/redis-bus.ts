@@ -1,0 +1,161 @@
+import { Cluster, Redis } from 'ioredis';
+import type { BusHandlers, InvalidationBus, InvalidationMessage } from '../bus.js';
+import { withTimeout } from '../with-timeout.js';
+import type { RedisConnection } from './redis-tier.js';
+
+/**
+ * Options of {@link RedisBus}.
+ *
+ * @example
+ * ```ts
+ * new RedisBus({ client: redis, channel: 'shop:invalidate' });
+ * ```
+ */
+export type RedisBusOptions = RedisConnection & {
+  /**
+   * The pub/sub channel; every process sharing a cache must use the same one.
+   * @default 'reposit:invalidate'
+   */
+  readonly channel?: string;
+  /**
+   * Most messages held while Redis cannot take them; beyond it the oldest are dropped
+   * (processes still clear L1 when they reconnect).
+   * @default 10_000
+   */
+  readonly maxQueued?: number;
+};
+
+interface Envelope extends InvalidationMessage {
+  /** The sending process, so it ignores its own messages. */
+  readonly o: string;
+  /** Sent at, epoch milliseconds. */
+  readonly t: number;
+}
+
+/**
+ * The invalidation bus over Redis pub/sub. It subscribes on a connection of its own
+ * (a `duplicate()` of the given client), publishes on the given client, queues what it
+ * cannot publish and retries with backoff, and reports every re-subscription so the
+ * CacheManager clears L1 (messages sent while the subscriber was away are lost).
+ *
+ * @example
+ * ```ts
+ * const cache = new CacheManager({ l2: new RedisTier({ client }), bus: new RedisBus({ client }) });
+ * ```
+ */
+export class RedisBus implements InvalidationBus {
+  readonly #publisher: Redis | Cluster;
+  readonly #subscriber: Redis | Cluster;
+  readonly #ownsPublisher: boolean;
+  readonly #channel: string;
+  readonly #maxQueued: number;
+  readonly #origin = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+  readonly #queue: string[] = [];
+  #flushing = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retryDelay = 25;
+  #closed = false;
+
+  constructor(options: RedisBusOptions) {
+    this.#channel = options.channel ?? 'reposit:invalidate';
+    this.#maxQueued = options.maxQueued ?? 10_000;
+    if ('client' in options) {
+      this.#publisher = options.client;
+      this.#ownsPublisher = false;
+    } else if ('cluster' in options) {
+      this.#publisher = new Cluster(options.cluster.nodes, options.cluster.options);
+      this.#ownsPublisher = true;
+    } else {
+      this.#publisher =
+        typeof options.redis === 'string'
+          ? new Redis(options.redis, { maxRetriesPerRequest: 1 })
+          : new Redis({ maxRetriesPerRequest: 1, ...options.redis });
+      this.#ownsPublisher = true;
+    }
+    const publisher = this.#publisher;
+    this.#subscriber = publisher instanceof Cluster ? publisher.duplicate() : publisher.duplicate();
+    // Connection errors surface as failed publishes and reconnections; without a listener
+    // ioredis would print each one as unhandled.
+    if (this.#ownsPublisher) this.#publisher.on('error', () => {});
+    this.#subscriber.on('error', () => {});
+  }
+
+  async publish(message: InvalidationMessage): Promise<void> {
+    const envelope: Envelope = { ...message, o: this.#origin, t: Date.now() };
+    this.#queue.push(JSON.stringify(envelope));
+    if (this.#queue.length > this.#maxQueued) this.#queue.splice(0, this.#queue.length - this.#maxQueued);
+    await this.#flush();
+  }
+
+  /** How many messages wait to be published. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#flushing || this.#closed) return;
+    this.#flushing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const next = this.#queue[0]!;
+        try {
+          await withTimeout(this.#publisher.publish(this.#channel, next), 250, 'bus publish');
+        } catch {
+          this.#scheduleRetry();
+          return;
+        }
+        this.#queue.shift();
+        this.#retryDelay = 25;
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #scheduleRetry(): void {
+    if (this.#retryTimer || this.#closed) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.#flush();
+    }, this.#retryDelay);
+    this.#retryTimer.unref();
+    this.#retryDelay = Math.min(this.#retryDelay * 2, 2_000);
+  }
+
+  async subscribe(handlers: BusHandlers): Promise<void> {
+    const subscriber = this.#subscriber;
+    let subscribedOnce = false;
+    subscriber.on('message', (channel: string, text: string) => {
+      if (channel !== this.#channel) return;
+      let envelope: Envelope;
+      try {
+        envelope = JSON.parse(text) as Envelope;
+      } catch (error) {
+        handlers.onError?.(error);
+        return;
+      }
+      if (envelope.o === this.#origin) return;
+      handlers.onMessage({ keys: envelope.keys, prefix: envelope.prefix }, envelope.t);
+    });
+    subscriber.on('error', (error: unknown) => handlers.onError?.(error));
+    // ioredis re-subscribes by itself after a reconnect; 'ready' after the first time
+    // means we were away and may have missed messages.
+    subscriber.on('ready', () => {
+      if (subscribedOnce) handlers.onReconnect();
+      void this.#flush();
+    });
+    await subscriber.subscribe(this.#channel);
+    subscribedOnce = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.#queue.length > 0) {
+      this.#closed = false;
+      await this.#flush();
+    }
+    this.#closed = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#subscriber.disconnect();
+    if (this.#ownsPublisher) this.#publisher.disconnect();
+  }
+}

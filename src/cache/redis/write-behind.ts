@@ -1,0 +1,339 @@
+import { hostname } from 'node:os';
+import { Cluster, type Redis } from 'ioredis';
+import { TimeoutError, UnavailableError, ValidationError } from '../../errors.js';
+import { assertName } from '../keys.js';
+import type { ManagedEntityCache } from '../managed-entity-cache.js';
+import { richJsonSerializer, type Serializer } from '../serializer.js';
+import { withTimeout } from '../with-timeout.js';
+import { type RedisConnection, RedisTier } from './redis-tier.js';
+
+/**
+ * One queued write.
+ *
+ * @example
+ * ```ts
+ * await queue.enqueue({ op: 'upsert', id: 1, value: user });
+ * await queue.enqueue({ op: 'delete', id: 2 });
+ * ```
+ */
+export type WriteBehindOp<T, ID> =
+  | { readonly op: 'upsert'; readonly id: ID; readonly value: T }
+  | { readonly op: 'delete'; readonly id: ID };
+
+/**
+ * Options of {@link WriteBehindQueue}.
+ *
+ * @example
+ * ```ts
+ * new WriteBehindQueue({ client: redis, namespace: 'shop', entity: 'user', flush: (ops) => apply(ops), batchSize: 500 });
+ * ```
+ */
+export type WriteBehindOptions<T, ID> = RedisConnection & {
+  /** Names the stream (`{namespace}:wb:{{entity}}`); letters, digits, `_`, `.`, `-`. */
+  readonly namespace: string;
+  /** The entity name, e.g. `user`. */
+  readonly entity: string;
+  /**
+   * Writes a batch to the backend. It must be idempotent (upserts and deletes by id):
+   * after a crash, a batch that was written but not yet acknowledged is written again.
+   * Within a batch each id appears once, with its last queued operation.
+   */
+  readonly flush: (ops: readonly WriteBehindOp<T, ID>[]) => Promise<void>;
+  /**
+   * The entity cache that serves the queued values until the backend has them.
+   * @default undefined (the cache is not touched)
+   */
+  readonly cache?: ManagedEntityCache<T, ID>;
+  /**
+   * The consumer group shared by every flusher of this entity.
+   * @default 'reposit-flusher'
+   */
+  readonly group?: string;
+  /**
+   * This flusher's name in the group.
+   * @default `${hostname}-${pid}-${random}`
+   */
+  readonly consumer?: string;
+  /**
+   * Most stream entries read per batch.
+   * @default 100
+   */
+  readonly batchSize?: number;
+  /**
+   * How long a read waits for new entries (XREADGROUP BLOCK).
+   * @default 50
+   */
+  readonly blockMs?: number;
+  /**
+   * Entries another flusher took but did not acknowledge for this long are taken over
+   * (that flusher is presumed dead).
+   * @default 30_000
+   */
+  readonly claimIdleMs?: number;
+  /**
+   * First and longest pause between retries of a failing flush (doubling).
+   * @default { initialDelayMs: 100, maxDelayMs: 5_000 }
+   */
+  readonly retry?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /**
+   * Wait for this many replicas to have each queued entry before acknowledging (WAIT).
+   * @default 0
+   */
+  readonly replicas?: number;
+  /**
+   * How long `enqueue` waits for Redis to confirm; then `UnavailableError` (the entry may or
+   * may not be queued: enqueueing it again is safe, flushes are idempotent).
+   * @default 1_000
+   */
+  readonly enqueueTimeoutMs?: number;
+  /** Told about failed flushes (they are retried). @default undefined */
+  readonly onError?: (error: unknown) => void;
+  /** @default richJsonSerializer */
+  readonly serializer?: Serializer;
+};
+
+type StreamEntries = [id: string, fields: string[]][];
+
+/**
+ * Write-behind through a Redis Stream: `enqueue` acknowledges once the operation is
+ * durably queued in Redis (XADD, then WAIT for replicas when asked), and puts the value
+ * in the cache; a flusher (a consumer group, so several processes share the work)
+ * coalesces queued operations per id, writes them to the backend in batches, retries
+ * with backoff, and acknowledges them only after the backend has them. A flusher that
+ * dies leaves its entries pending; another takes them over after `claimIdleMs`.
+ * `close()` flushes what is queued.
+ *
+ * Durability is Redis's: with `appendonly yes` and `appendfsync always` (or `replicas`)
+ * an acknowledged write survives a Redis crash; without, only a process crash.
+ *
+ * @example
+ * ```ts
+ * const queue = new WriteBehindQueue<User, number>({
+ *   client: redis, namespace: 'shop', entity: 'user', cache: userCache,
+ *   flush: (ops) => backend.applyBatch(ops),
+ * });
+ * queue.start();
+ * await queue.enqueue({ op: 'upsert', id: 1, value: user });
+ * await queue.close();
+ * ```
+ */
+export class WriteBehindQueue<T, ID> {
+  /** The stream key. */
+  readonly stream: string;
+  readonly #client: Redis | Cluster;
+  readonly #reader: Redis | Cluster;
+  readonly #owned: boolean;
+  readonly #options: WriteBehindOptions<T, ID>;
+  readonly #group: string;
+  readonly #consumer: string;
+  readonly #serializer: Serializer;
+  #running: Promise<void> | undefined;
+  #stopping = false;
+  #closed = false;
+  #groupReady: Promise<void> | undefined;
+
+  constructor(options: WriteBehindOptions<T, ID>) {
+    assertName('namespace', options.namespace);
+    assertName('entity', options.entity);
+    this.#options = options;
+    this.stream = `${options.namespace}:wb:{${options.entity}}`;
+    this.#group = options.group ?? 'reposit-flusher';
+    this.#consumer =
+      options.consumer ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    this.#serializer = options.serializer ?? richJsonSerializer;
+    const tier = 'client' in options ? undefined : new RedisTier(options);
+    this.#client = 'client' in options ? options.client : tier!.client;
+    this.#owned = !('client' in options);
+    const client = this.#client;
+    this.#reader = client instanceof Cluster ? client.duplicate() : client.duplicate();
+    this.#reader.on('error', () => {});
+  }
+
+  /**
+   * Queues a write durably and puts its value in the cache; resolves once Redis has it.
+   * Throws `UnavailableError` when Redis cannot take it (nothing was acknowledged).
+   */
+  async enqueue(op: WriteBehindOp<T, ID>): Promise<void> {
+    await this.enqueueMany([op]);
+  }
+
+  /** Queues several writes (one round trip); resolves once Redis has all of them. */
+  async enqueueMany(ops: readonly WriteBehindOp<T, ID>[]): Promise<void> {
+    if (this.#closed) throw new UnavailableError('The write-behind queue is closed');
+    for (const op of ops) {
+      if (op.op !== 'upsert' && op.op !== 'delete') {
+        throw ValidationError.fromIssues('Invalid write-behind operation', [
+          { path: 'op', message: 'must be "upsert" or "delete"', code: 'invalid_op' },
+        ]);
+      }
+    }
+    const texts = ops.map((op) => this.#serializer.serialize(op));
+    try {
+      const pipeline = this.#client.pipeline();
+      for (const text of texts) pipeline.xadd(this.stream, '*', 'op', text);
+      const results = await withTimeout(pipeline.exec(), this.#options.enqueueTimeoutMs ?? 1_000, 'XADD');
+      for (const [error] of results ?? []) if (error) throw error;
+      const replicas = this.#options.replicas ?? 0;
+      if (replicas > 0 && !(this.#client instanceof Cluster)) {
+        const acked = await this.#client.wait(replicas, 1000);
+        if (acked < replicas) {
+          throw new UnavailableError(
+            `Only ${acked} of ${replicas} Redis replicas confirmed the queued write`,
+          );
+        }
+      }
+    } catch (error) {
+      if (error instanceof UnavailableError) throw error;
+      if (error instanceof TimeoutError) {
+        throw new UnavailableError(
+          `Redis did not confirm the write-behind entry within ${error.timeoutMs} ms; it may or may not be queued (enqueueing again is safe)`,
+          { cause: error, retryable: true },
+        );
+      }
+      throw new UnavailableError('Redis did not accept the write-behind entry; the write was not queued', {
+        cause: error,
+        retryable: true,
+      });
+    }
+    const cache = this.#options.cache;
+    if (cache)
+      await cache.write(ops.map((op) => ({ id: op.id, value: op.op === 'upsert' ? op.value : null })));
+  }
+
+  /** Starts the flusher loop (idempotent). */
+  start(): void {
+    if (this.#running || this.#closed) return;
+    this.#stopping = false;
+    this.#running = this.#loop().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  /** Entries queued and not yet acknowledged (XLEN; acknowledged entries are deleted). */
+  async backlog(): Promise<number> {
+    return this.#client.xlen(this.stream);
+  }
+
+  /** Stops the flusher after it flushed everything queued, then releases connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#stopping = true;
+    await this.#running;
+    try {
+      await this.#ensureGroup();
+      // Drain: our own pending first, then whatever nobody has read yet.
+      while (await this.#step(true)) {}
+    } catch (error) {
+      throw new UnavailableError(
+        'The write-behind queue could not flush on close; queued entries stay in Redis for the next flusher',
+        { cause: error, retryable: true },
+      );
+    } finally {
+      this.#closed = true;
+      this.#reader.disconnect();
+      if (this.#owned) this.#client.disconnect();
+    }
+  }
+
+  async #loop(): Promise<void> {
+    await this.#ensureGroup();
+    while (!this.#stopping) {
+      try {
+        await this.#step(false);
+      } catch (error) {
+        this.#options.onError?.(error);
+        // The stream (and its group) may have been deleted under us: create them again.
+        if (error instanceof Error && error.message.includes('NOGROUP')) {
+          this.#groupReady = undefined;
+          await this.#ensureGroup().catch(() => {});
+        }
+        await sleep(this.#options.retry?.initialDelayMs ?? 100);
+      }
+    }
+  }
+
+  /** Reads one batch (claimed, own pending, or new) and flushes it; false when nothing was there. */
+  async #step(draining: boolean): Promise<boolean> {
+    const batchSize = this.#options.batchSize ?? 100;
+    let entries = await this.#claim(batchSize);
+    if (entries.length === 0) entries = await this.#read('0', batchSize, undefined);
+    if (entries.length === 0)
+      entries = await this.#read('>', batchSize, draining ? undefined : this.#blockMs());
+    if (entries.length === 0) return false;
+    await this.#flushWithRetry(entries);
+    return true;
+  }
+
+  #blockMs(): number {
+    return this.#options.blockMs ?? 50;
+  }
+
+  async #claim(count: number): Promise<StreamEntries> {
+    const idle = this.#options.claimIdleMs ?? 30_000;
+    const result = (await this.#reader.xautoclaim(
+      this.stream,
+      this.#group,
+      this.#consumer,
+      idle,
+      '0-0',
+      'COUNT',
+      count,
+    )) as [string, StreamEntries];
+    return (result[1] ?? []).filter((entry) => entry !== null && Array.isArray(entry[1]));
+  }
+
+  async #read(from: string, count: number, blockMs: number | undefined): Promise<StreamEntries> {
+    const args: (string | number)[] = ['GROUP', this.#group, this.#consumer, 'COUNT', count];
+    if (blockMs !== undefined) args.push('BLOCK', blockMs);
+    args.push('STREAMS', this.stream, from);
+    const reply = (await (this.#reader as Redis).call('XREADGROUP', ...args)) as unknown[] | null;
+    if (!reply || reply.length === 0) return [];
+    // RESP2 answers [[stream, entries]]; ioredis 6 flattens a single stream to [stream, entries].
+    const first = reply[0];
+    return ((Array.isArray(first) ? first[1] : reply[1]) as StreamEntries | undefined) ?? [];
+  }
+
+  async #flushWithRetry(entries: StreamEntries): Promise<void> {
+    const latest = new Map<string, WriteBehindOp<T, ID>>();
+    for (const [, fields] of entries) {
+      const text = fields[fields.indexOf('op') + 1];
+      if (text === undefined) continue;
+      const op = this.#serializer.deserialize(text) as WriteBehindOp<T, ID>;
+      const key = JSON.stringify(this.#serializer.serialize(op.id));
+      latest.delete(key);
+      latest.set(key, op);
+    }
+    const ops = [...latest.values()];
+    const initial = this.#options.retry?.initialDelayMs ?? 100;
+    const max = this.#options.retry?.maxDelayMs ?? 5_000;
+    for (let delay = initial; ; delay = Math.min(delay * 2, max)) {
+      try {
+        if (ops.length > 0) await this.#options.flush(ops);
+        break;
+      } catch (error) {
+        this.#options.onError?.(error);
+        await sleep(delay);
+      }
+    }
+    const ids = entries.map(([id]) => id);
+    await this.#client.xack(this.stream, this.#group, ...ids);
+    await this.#client.xdel(this.stream, ...ids);
+  }
+
+  #ensureGroup(): Promise<void> {
+    this.#groupReady ??= this.#client.xgroup('CREATE', this.stream, this.#group, '0', 'MKSTREAM').then(
+      () => undefined,
+      (error: unknown) => {
+        if (!(error instanceof Error && error.message.includes('BUSYGROUP'))) {
+          this.#groupReady = undefined;
+          throw error;
+        }
+      },
+    );
+    return this.#groupReady;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,37 @@
+import { sheets, type sheets_v4 } from '@googleapis/sheets';
+import { z } from 'zod';
+import type { SheetsApiClient } from '../../src/backends/sheets/index.js';
+import { defineEntity, type EntityType } from '../../src/repository/entity.js';
+
+/** The official client pointed at an emulator (typed as reposit's minimal interface to prove it fits). */
+export function emulatorClient(rootUrl: string): sheets_v4.Sheets & SheetsApiClient {
+  const client: sheets_v4.Sheets = sheets({ version: 'v4', rootUrl });
+  const minimal: SheetsApiClient = client;
+  void minimal;
+  return client;
+}
+
+/** A small entity with every kind of cell the backend types. */
+export const Person = defineEntity({
+  name: 'person',
+  schema: z.object({
+    id: z.number().int(),
+    name: z.string().min(1),
+    age: z.number().int().nullable(),
+    active: z.boolean(),
+    joined: z.date(),
+    version: z.number().int(),
+  }),
+  id: 'id',
+  generated: ['id'],
+  version: 'version',
+});
+
+/** The entity type of {@link Person}. */
+export type PersonType = EntityType<typeof Person>;
+
+/** Fast retries for tests. */
+export const FAST_RETRY = { retries: 4, baseDelayMs: 20, maxDelayMs: 200, maxElapsedMs: 10_000 } as const;
+
+/** Limits high enough that a test never waits for the token bucket (unless it means to). */
+export const TEST_LIMITS = { read: { limit: 100_000 }, write: { limit: 100_000 } } as const;

@@ -1,0 +1,43 @@
+import { defineConfig } from 'tsup';
+
+/**
+ * One entry per subpath export; keep this list and package.json "exports" in step.
+ * p-retry is ESM-only, so the CJS build bundles it rather than `require` an ES module.
+ * The CJS build keeps `import()` as is (esbuild would turn it into `require`), so that
+ * ESM-only optional peers such as vitest load lazily from CommonJS too.
+ */
+export const entries = {
+  index: 'src/index.ts',
+  postgres: 'src/backends/postgres/index.ts',
+  sheets: 'src/backends/sheets/index.ts',
+  redis: 'src/cache/redis/index.ts',
+  testing: 'src/testing/index.ts',
+  legacy: 'src/backends/legacy/index.ts',
+  config: 'src/backends/config/index.ts',
+} as const;
+
+export default defineConfig([
+  {
+    entry: entries,
+    format: ['esm'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    splitting: true,
+    treeshake: true,
+  },
+  {
+    entry: entries,
+    format: ['cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node20',
+    splitting: true,
+    treeshake: true,
+    noExternal: ['p-retry', 'is-network-error'],
+    esbuildOptions(options) {
+      options.supported = { ...options.supported, 'dynamic-import': true };
+    },
+  },
+]);
