@@ -18,12 +18,17 @@ import { redisDriver } from 'bentocache/drivers/redis';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
+import { z } from 'zod';
 import { MemoryBackend } from '../src/backends/memory/memory-backend.js';
+import { PostgresBackend } from '../src/backends/postgres/index.js';
 import { CacheManager } from '../src/cache/cache-manager.js';
 import { RedisTier } from '../src/cache/redis/redis-tier.js';
+import { ConnectionManager } from '../src/connection/index.js';
 import { BaseRepository } from '../src/repository/base-repository.js';
+import { defineEntity } from '../src/repository/entity.js';
 import { Widget } from '../src/testing/conformance.js';
-import { benchSeconds, type Measurement, machine, measure } from './harness.js';
+import { createTestSchema } from '../test/support/postgres.js';
+import { benchSeconds, interleave, interleavedTable, type Measurement, machine, measure } from './harness.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -82,6 +87,17 @@ async function section(title: string, concurrency: number, workloads: Workload[]
   console.error(`done: ${title}`);
 }
 
+/** A concurrency-1 section: the workloads take turns call by call (see `interleave`). */
+async function interleavedSection(
+  title: string,
+  workloads: readonly (readonly [string, (iteration: number) => Promise<unknown>])[],
+  batch = 1,
+): Promise<void> {
+  const rows = await interleave(workloads, seconds * ROUNDS, batch);
+  report.push(`## ${title}\n\n${interleavedTable(rows)}`);
+  console.error(`done: ${title}`);
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
@@ -103,13 +119,17 @@ async function l1(): Promise<void> {
     stores: { m: bentostore().useL1Layer(memoryDriver({ maxItems: 10_000 })) },
   });
   await bento.set({ key: 'hot', value: row(1), ttl: '1h' });
-  await section('L1 hit, concurrency 1', 1, [
-    ['raw lru-cache get (in an async function)', async () => lru.get('hot')],
-    ['reposit repository.getById (L1 hit)', async () => repo.getById('w1')],
-    ['reposit CacheManager.get (L1 hit, freeze mode)', async () => cache.get('hot')],
-    ['reposit CacheManager.get (L1 hit, copy mode)', async () => copyCache.get('hot')],
-    ['bentocache get (memory hit)', async () => bento.get({ key: 'hot' })],
-  ]);
+  await interleavedSection(
+    'L1 hit, concurrency 1',
+    [
+      ['raw lru-cache get (in an async function)', async () => lru.get('hot')],
+      ['reposit repository.getById (L1 hit)', async () => repo.getById('w1')],
+      ['reposit CacheManager.get (L1 hit, freeze mode)', async () => cache.get('hot')],
+      ['reposit CacheManager.get (L1 hit, copy mode)', async () => copyCache.get('hot')],
+      ['bentocache get (memory hit)', async () => bento.get({ key: 'hot' })],
+    ],
+    1000,
+  );
   await bento.disconnect();
 }
 
@@ -130,16 +150,22 @@ async function l2(): Promise<void> {
     },
   });
   for (let i = 0; i < KEYS; i++) await bento.set({ key: `k${i}`, value: row(i), ttl: '1h' });
-  for (const concurrency of [1, 32]) {
-    await section(`L2 hit, concurrency ${concurrency}`, concurrency, [
-      [
-        'raw ioredis GET + JSON.parse',
-        async (w, i) => JSON.parse((await redis.get(`${namespace}:raw:${pick(i, w)}`))!),
-      ],
-      ['reposit CacheManager.get (L2 hit)', async (w, i) => cache.get(`k${pick(i, w)}`)],
-      ['bentocache get (L2 hit)', async (w, i) => bento.get({ key: `k${pick(i, w)}` })],
-    ]);
-  }
+  await interleavedSection('L2 hit, concurrency 1', [
+    [
+      'raw ioredis GET + JSON.parse',
+      async (i) => JSON.parse((await redis.get(`${namespace}:raw:${pick(i, 0)}`))!),
+    ],
+    ['reposit CacheManager.get (L2 hit)', async (i) => cache.get(`k${pick(i, 0)}`)],
+    ['bentocache get (L2 hit)', async (i) => bento.get({ key: `k${pick(i, 0)}` })],
+  ]);
+  await section('L2 hit, concurrency 32', 32, [
+    [
+      'raw ioredis GET + JSON.parse',
+      async (w, i) => JSON.parse((await redis.get(`${namespace}:raw:${pick(i, w)}`))!),
+    ],
+    ['reposit CacheManager.get (L2 hit)', async (w, i) => cache.get(`k${pick(i, w)}`)],
+    ['bentocache get (L2 hit)', async (w, i) => bento.get({ key: `k${pick(i, w)}` })],
+  ]);
   await bento.clear();
   await bento.disconnect();
   await seeding.clear();
@@ -148,28 +174,69 @@ async function l2(): Promise<void> {
   redis.disconnect();
 }
 
+const Account = defineEntity({
+  name: 'account',
+  schema: z.object({ id: z.number().int(), email: z.string(), name: z.string(), version: z.number().int() }),
+  id: 'id',
+  version: 'version',
+});
+
+/**
+ * A miss against the issue's baseline, the uncached `getById`: the same repository over the
+ * same PostgreSQL table, once without a cache and once with L1 + L2 where every id is new
+ * to both tiers. A raw pg query and a raw Redis GET show what one round trip to each costs.
+ */
 async function miss(): Promise<void> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-  await pool.query('SELECT 1');
-  const load = (id: number) =>
-    pool.query('SELECT $1::int AS id, $2::text AS name', [id, `user ${id}`]).then((r) => r.rows[0]);
+  const MISS_ROWS = 400_000;
+  const schema = await createTestSchema('bench_miss');
+  await schema.sql(`
+    create table accounts (id integer primary key, email text not null, name text not null, version integer not null);
+    insert into accounts select i, 'u' || i || '@example.com', 'user ' || i, 1 from generate_series(1, ${MISS_ROWS}) as i;
+    analyze accounts;`);
+  const connections = new ConnectionManager({ primary: { connectionString: databaseUrl, max: 4 } });
+  const backend = new PostgresBackend(connections, {
+    entity: Account,
+    table: 'accounts',
+    schema: schema.name,
+  });
+  const uncached = new BaseRepository({ entity: Account, backend });
   const redis = new Redis(redisUrl);
   const cache = new CacheManager({ namespace: `${namespace}m`, l2: new RedisTier({ client: redis }) });
-  let unique = 0;
-  await section('miss, concurrency 1', 1, [
-    ['uncached load (one pg query)', async () => load(unique++)],
+  const cached = new BaseRepository({ entity: Account, backend, cache: cache.forEntity(Account) });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  const rawText = `select id, email, name, version from "${schema.name}".accounts where id = $1`;
+  // Disjoint id ranges, so the cached repository never meets an id twice.
+  let uncachedId = 0;
+  let cachedId = MISS_ROWS / 2;
+  await interleavedSection('miss, concurrency 1', [
     [
-      'reposit getOrLoad, every call a miss (L1 → L2 → load → write-back)',
+      'reposit getById without a cache (the baseline)',
+      async () => uncached.getById(1 + (uncachedId++ % (MISS_ROWS / 2))),
+    ],
+    [
+      'reposit getById with L1 + L2, every call a miss (L1 → L2 → load → write-back)',
       async () => {
-        const id = unique++;
-        return cache.getOrLoad(`m${id}`, () => load(id));
+        if (cachedId >= MISS_ROWS)
+          throw new Error('the miss section ran out of unseen ids; lower BENCH_SECONDS');
+        return cached.getById(++cachedId);
       },
+    ],
+    [
+      'raw pg, the same select (one round trip to PostgreSQL)',
+      async () => pool.query({ name: 'miss_raw', text: rawText, values: [1 + (uncachedId % 1000)] }),
+    ],
+    [
+      'raw ioredis GET of an absent key (one round trip to Redis)',
+      async () => redis.get(`${namespace}:absent`),
     ],
   ]);
   await cache.settle();
   await cache.clear();
+  await cache.close();
   redis.disconnect();
   await pool.end();
+  await connections.close();
+  await schema.drop();
 }
 
 const started = Date.now();

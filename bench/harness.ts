@@ -108,3 +108,84 @@ export function table(
   }
   return lines.join('\n');
 }
+
+/** One workload's result in {@link interleave}. */
+export interface InterleavedResult {
+  readonly name: string;
+  readonly calls: number;
+  readonly meanMicros: number;
+  readonly p50Micros: number;
+  readonly p99Micros: number;
+  /** Mean latency of the baseline divided by this one's: the throughput ratio at concurrency 1. */
+  readonly meanRatio: number;
+  /** p50 latency of the baseline divided by this one's. */
+  readonly p50Ratio: number;
+}
+
+/**
+ * Concurrency-1 comparison that survives a busy machine: the workloads take turns one
+ * call at a time (the order rotates every round), so a burst of load from other processes
+ * lands on all of them alike instead of on whichever ran during it. The first workload is
+ * the baseline. Runs for `seconds` after a warm-up of a fifth of that.
+ */
+export async function interleave(
+  workloads: readonly (readonly [name: string, operation: (iteration: number) => Promise<unknown>])[],
+  seconds = benchSeconds(),
+  /** Calls per turn, timed together: sub-microsecond operations cost less than reading the clock. */
+  batch = 1,
+): Promise<InterleavedResult[]> {
+  const latencies = workloads.map(() => [] as number[]);
+  const run = async (budgetSeconds: number, record: boolean) => {
+    const deadline = performance.now() + budgetSeconds * 1000;
+    let iteration = 0;
+    while (performance.now() < deadline) {
+      for (let step = 0; step < workloads.length; step++) {
+        const index = (step + iteration) % workloads.length;
+        const operation = workloads[index]![1];
+        const start = performance.now();
+        for (let call = 0; call < batch; call++) await operation(iteration * batch + call);
+        if (record) latencies[index]!.push(((performance.now() - start) * 1000) / batch);
+      }
+      iteration++;
+    }
+  };
+  await run(seconds / 5, false);
+  await run(seconds, true);
+  const summaries = latencies.map((values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+    return {
+      mean: sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length),
+      p50: at(0.5),
+      p99: at(0.99),
+    };
+  });
+  const base = summaries[0]!;
+  return workloads.map(([name], index) => {
+    const own = summaries[index]!;
+    return {
+      name,
+      calls: latencies[index]!.length * batch,
+      meanMicros: own.mean,
+      p50Micros: own.p50,
+      p99Micros: own.p99,
+      meanRatio: base.mean / own.mean,
+      p50Ratio: base.p50 / own.p50,
+    };
+  });
+}
+
+/** Renders {@link interleave} results as a Markdown table. */
+export function interleavedTable(rows: readonly InterleavedResult[]): string {
+  const lines = [
+    '| workload (concurrency 1, interleaved) | calls | mean µs | p50 µs | p99 µs | throughput vs baseline | p50 vs baseline |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  rows.forEach((row, index) => {
+    const versus = (value: number) => (index === 0 ? 'baseline' : `${value.toFixed(2)}x`);
+    lines.push(
+      `| ${row.name} | ${row.calls.toLocaleString('en-US')} | ${row.meanMicros.toFixed(1)} | ${row.p50Micros.toFixed(1)} | ${row.p99Micros.toFixed(0)} | ${versus(row.meanRatio)} | ${versus(row.p50Ratio)} |`,
+    );
+  });
+  return lines.join('\n');
+}

@@ -6,6 +6,7 @@ import { CacheCounters } from './cache-counters.js';
 import { type CacheEntry, decodeEntry, encodeEntry } from './cache-entry.js';
 import { CacheEventEmitter } from './cache-events.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
+import { coarseNow } from './coarse-clock.js';
 import { FAILED, GuardedRemote } from './guarded-remote.js';
 import { generationKey } from './keys.js';
 import { MemoryTier, type MemoryTierOptions } from './memory-tier.js';
@@ -187,7 +188,7 @@ export class CacheCore {
    * hit, without allocating or awaiting.
    */
   freshInL1(key: string): unknown {
-    const now = Date.now();
+    const now = coarseNow();
     const entry = this.l1.get(key, now);
     if (entry === undefined || entry.expiresAt <= now) return MISS;
     this.counters.l1Hits++;
@@ -206,7 +207,7 @@ export class CacheCore {
     timing: Timing,
     coalesce = true,
   ): Promise<unknown[]> {
-    const now = Date.now();
+    const now = coarseNow();
     const out = new Array<unknown>(keys.length);
     let pending: number[] | undefined;
     let stale: Map<number, CacheEntry> | undefined;
