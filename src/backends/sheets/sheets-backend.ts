@@ -6,6 +6,7 @@ import type { BackendQuery, Condition } from '../../repository/query.js';
 import { ensureAnchors } from './anchor-rows.js';
 import type { CellKind } from './cell-codec.js';
 import { quoteTitle } from './column-letters.js';
+import { rangeValuesFromGrid, type UpdatedSpreadsheet } from './grid-data.js';
 import {
   anchorFilter,
   anchorsExist,
@@ -101,6 +102,10 @@ export interface SheetsBackendOptions<T extends object> {
 }
 
 const MAX_FLUSH_ATTEMPTS = 5;
+
+/** What a write asks back: the tab's values and grid size, nothing of its formats. */
+const RESPONSE_FIELDS =
+  'replies,updatedSpreadsheet.sheets(properties(sheetId,title,gridProperties(rowCount,columnCount)),data(startRow,startColumn,rowData.values.effectiveValue))';
 
 /**
  * A tab of a Google Spreadsheet as a reposit backend. The header row maps columns to
@@ -333,10 +338,14 @@ export class SheetsBackend<T extends object, ID = unknown> implements Backend<T,
   }
 
   async #drain(): Promise<void> {
+    // The tab as the previous batch's write left it: writes queued while that batch ran
+    // use it instead of a read of their own, so a steady stream of creates costs one
+    // request per batch. It is dropped as soon as the queue runs dry.
+    let carried: TableSnapshot<T> | undefined;
     while (this.#queue.length > 0) {
       const batch = this.#queue;
       this.#queue = [];
-      await this.#flush(batch);
+      carried = await this.#flush(batch, carried);
     }
     this.#flushing = false;
   }
@@ -371,9 +380,14 @@ export class SheetsBackend<T extends object, ID = unknown> implements Backend<T,
     return this.#sheetId;
   }
 
-  async #flush(batch: QueuedOp[], attempt = 1): Promise<void> {
+  async #flush(
+    batch: QueuedOp[],
+    carried: TableSnapshot<T> | undefined,
+    attempt = 1,
+  ): Promise<TableSnapshot<T> | undefined> {
+    let after: TableSnapshot<T> | undefined;
     try {
-      await this.#flushOnce(batch);
+      after = await this.#flushOnce(batch, carried);
     } catch (error) {
       this.#writesSettled();
       if (error instanceof StaleAnchorError && attempt < MAX_FLUSH_ATTEMPTS) {
@@ -382,7 +396,7 @@ export class SheetsBackend<T extends object, ID = unknown> implements Backend<T,
           queued.result = undefined;
           queued.touched = [];
         }
-        return this.#flush(batch, attempt + 1);
+        return this.#flush(batch, undefined, attempt + 1);
       }
       const failure =
         error instanceof StaleAnchorError
@@ -392,7 +406,7 @@ export class SheetsBackend<T extends object, ID = unknown> implements Backend<T,
             )
           : error;
       for (const queued of batch) queued.reject(failure);
-      return;
+      return undefined;
     }
     this.#writesSettled();
     for (const queued of batch) {
@@ -400,16 +414,21 @@ export class SheetsBackend<T extends object, ID = unknown> implements Backend<T,
       if (failed) queued.reject(failed);
       else queued.resolve(queued.result);
     }
+    return after;
   }
 
-  async #flushOnce(batch: QueuedOp[]): Promise<void> {
+  /** Plans and writes one batch; returns the tab as the write left it, when the response told. */
+  async #flushOnce(
+    batch: QueuedOp[],
+    carried: TableSnapshot<T> | undefined,
+  ): Promise<TableSnapshot<T> | undefined> {
     const sheetId = await this.#sheetIdOnce();
     const needsAnchors = batch.some((queued) => queued.op.kind !== 'insert');
     let table: TableSnapshot<T>;
     let anchors: RowAnchor[] | undefined;
     try {
       [table, anchors] = await Promise.all([
-        this.#readTable(),
+        carried ?? this.#readTable(),
         needsAnchors ? searchAnchors(this.gateway, sheetId) : Promise.resolve(undefined),
       ]);
     } catch (error) {
@@ -510,24 +529,60 @@ export class SheetsBackend<T extends object, ID = unknown> implements Backend<T,
       });
     }
     for (const key of clears) requests.push(deleteAnchorsRequest(sheetId, key));
+    let after: TableSnapshot<T> | undefined;
     if (requests.length > 0) {
       try {
-        await this.gateway.call(
+        const response = await this.gateway.call(
           'spreadsheets.batchUpdate',
           'write',
           (o) =>
             this.gateway.client.spreadsheets.batchUpdate(
-              { spreadsheetId: this.gateway.spreadsheetId, requestBody: { requests } },
+              {
+                spreadsheetId: this.gateway.spreadsheetId,
+                requestBody: {
+                  requests,
+                  includeSpreadsheetInResponse: true,
+                  responseRanges: [quoteTitle(this.#layout.sheetTitle)],
+                  responseIncludeGridData: true,
+                },
+                fields: RESPONSE_FIELDS,
+              },
               o,
             ),
           metadataIds.length > 0 ? { verify: () => anchorsExist(this.gateway, metadataIds) } : {},
         );
+        after = this.#tableAfterWrite(response, existing);
       } catch (error) {
         for (const entry of fresh) entry.writeError = error;
         // The rows were emptied; only their anchors remain, which the next write replaces.
       }
+    } else if (existing.length === 0) {
+      after = table; // nothing was written: the read still describes the tab
     }
     if (this.mode === 'cache-first') this.#cached = this.#snapshotFrom(state, header);
+    return after;
+  }
+
+  /**
+   * The tab as a successful write's response shows it, for the next batch; undefined when
+   * the response was not kept (a retried request confirmed by a lookup) or a write of this
+   * batch failed, so that the next batch reads the tab itself.
+   */
+  #tableAfterWrite(
+    response: Awaited<ReturnType<SheetsApiClient['spreadsheets']['batchUpdate']>> | typeof VERIFIED_APPLIED,
+    existing: readonly [string, Entry][],
+  ): TableSnapshot<T> | undefined {
+    if (response === VERIFIED_APPLIED || existing.some(([, entry]) => entry.writeError)) return undefined;
+    const read = rangeValuesFromGrid(
+      response.data.updatedSpreadsheet as UpdatedSpreadsheet | undefined,
+      this.#layout.sheetTitle,
+    );
+    if (!read) return undefined;
+    try {
+      return decodeTable(read, this.#layout, this.#kinds);
+    } catch {
+      return undefined; // something the next batch's own read will report properly
+    }
   }
 
   /** The tab as this flush left it, for `cache-first` reads; undefined when a write failed. */

@@ -1,3 +1,5 @@
+import type { UpdatedSpreadsheet } from './grid-data.js';
+
 /**
  * The few methods of the official Sheets v4 client (`@googleapis/sheets`, or `googleapis`)
  * that reposit calls, described locally so that the client stays an optional peer
@@ -16,9 +18,18 @@ export interface SheetsApiClient {
       options?: object,
     ): Promise<{ data: SpreadsheetData }>;
     batchUpdate(
-      params: { spreadsheetId: string; requestBody: { requests: object[] } },
+      params: {
+        spreadsheetId: string;
+        fields?: string;
+        requestBody: {
+          requests: object[];
+          includeSpreadsheetInResponse?: boolean;
+          responseRanges?: string[];
+          responseIncludeGridData?: boolean;
+        };
+      },
       options?: object,
-    ): Promise<{ data: { replies?: object[] | null } }>;
+    ): Promise<{ data: { replies?: object[] | null; updatedSpreadsheet?: UpdatedSpreadsheet | null } }>;
     readonly values: {
       batchGet(
         params: {

@@ -1,6 +1,7 @@
 import { applyBatchUpdate, sheetProperties } from './emulator-batch-update.js';
 import { EmulatorApiError } from './emulator-error.js';
 import type { QuotaKind } from './emulator-faults.js';
+import { updatedSpreadsheet } from './emulator-grid-data.js';
 import { type DataFilter, lookupMetadata, resolveDataFilter } from './emulator-metadata.js';
 import { type EmulatedSpreadsheet, gridToA1, resolveA1, shiftDimension } from './emulator-store.js';
 import {
@@ -67,7 +68,16 @@ export const HANDLERS: Record<string, MethodHandler> = {
     mutates: true,
     handle: ({ book, body }) => {
       const replies = applyBatchUpdate(book, body.requests);
-      return { spreadsheetId: book.spreadsheetId, replies };
+      if (body.includeSpreadsheetInResponse !== true) return { spreadsheetId: book.spreadsheetId, replies };
+      return {
+        spreadsheetId: book.spreadsheetId,
+        replies,
+        updatedSpreadsheet: updatedSpreadsheet(
+          book,
+          body.responseRanges,
+          body.responseIncludeGridData === true,
+        ),
+      };
     },
   },
   'values.get': {
