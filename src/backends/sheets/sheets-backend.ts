@@ -346,6 +346,9 @@ export class SheetsBackend<T extends object, ID = unknown> implements Backend<T,
       const batch = this.#queue;
       this.#queue = [];
       carried = await this.#flush(batch, carried);
+      // Callers acknowledged by this batch often write again at once, through a few layers
+      // of promises (repository, hooks): let them reach the queue before deciding it is dry.
+      if (this.#queue.length === 0 && carried) await new Promise((resolve) => setImmediate(resolve));
     }
     this.#flushing = false;
   }
