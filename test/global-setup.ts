@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { dockerEngineAnswers, startServiceContainers } from './support/containers.js';
 import { databaseUrl, redisUrl } from './support/services.js';
 
 function reachable(url: string, defaultPort: number): Promise<boolean> {
@@ -19,24 +20,33 @@ function reachable(url: string, defaultPort: number): Promise<boolean> {
 }
 
 /**
- * Integration tests need PostgreSQL and Redis. They never skip silently: when a service
- * cannot be reached the whole run stops here with a message saying how to provide it.
+ * Integration tests need PostgreSQL and Redis. They never skip silently: a service that
+ * cannot be reached through its variable or the local default is started with
+ * testcontainers when a Docker engine answers (unless TEST_NO_CONTAINERS is set), and
+ * otherwise the whole run stops here with a message saying how to provide it.
  */
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<(() => Promise<void>) | undefined> {
+  const postgresDown = !(await reachable(databaseUrl(), 5432));
+  const redisDown = !(await reachable(redisUrl(), 6379));
+  if (!postgresDown && !redisDown) return undefined;
+  if (!process.env.TEST_NO_CONTAINERS && (await dockerEngineAnswers())) {
+    const started = await startServiceContainers({ postgres: postgresDown, redis: redisDown });
+    // Test workers are started after this and inherit the variables.
+    Object.assign(process.env, started.env);
+    return () => started.stop();
+  }
   const missing: string[] = [];
-  if (!(await reachable(databaseUrl(), 5432))) {
+  if (postgresDown) {
     missing.push(
-      `PostgreSQL at ${redact(databaseUrl())} (set TEST_DATABASE_URL or start a local server on 127.0.0.1:5432)`,
+      `PostgreSQL at ${redact(databaseUrl())} (set TEST_DATABASE_URL, start a local server on 127.0.0.1:5432, or make a Docker engine available for testcontainers)`,
     );
   }
-  if (!(await reachable(redisUrl(), 6379))) {
+  if (redisDown) {
     missing.push(
-      `Redis at ${redact(redisUrl())} (set TEST_REDIS_URL or start a local server on 127.0.0.1:6379)`,
+      `Redis at ${redact(redisUrl())} (set TEST_REDIS_URL, start a local server on 127.0.0.1:6379, or make a Docker engine available for testcontainers)`,
     );
   }
-  if (missing.length > 0) {
-    throw new Error(`The test services are not reachable:\n  - ${missing.join('\n  - ')}`);
-  }
+  throw new Error(`The test services are not reachable:\n  - ${missing.join('\n  - ')}`);
 }
 
 function redact(url: string): string {
