@@ -2,7 +2,14 @@ import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '
 import type { CacheManager, CacheManagerOptions } from '../cache/cache-manager.js';
 import type { ConnectionManager } from '../connection/connection-manager.js';
 
-/** A value, or a function that makes it (sync or async). */
+/**
+ * A function that makes a value, synchronously or not.
+ *
+ * @example
+ * ```ts
+ * const connections: Factory<ConnectionManager> = () => new ConnectionManager({ primary: pool });
+ * ```
+ */
 export type Factory<T> = () => T | Promise<T>;
 
 /**

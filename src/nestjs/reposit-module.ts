@@ -50,12 +50,26 @@ export class RepositCoreModule {}
  */
 // biome-ignore lint/complexity/noStaticOnlyClass: a Nest module is a class with static forRoot/forFeature
 export class RepositModule {
-  /** Provides the connections and the cache to the whole application. */
+  /**
+   * Provides the connections and the cache to the whole application.
+   *
+   * @example
+   * ```ts
+   * RepositModule.forRoot({ connections: () => new ConnectionManager({ primary: { connectionString: url } }), cache: {} });
+   * ```
+   */
   static forRoot(options: RepositModuleOptions = {}): DynamicModule {
     return rootModule([{ provide: REPOSIT_MODULE_OPTIONS, useValue: options }]);
   }
 
-  /** Like `forRoot`, with options from a factory that can inject other providers. */
+  /**
+   * Like `forRoot`, with options from a factory that can inject other providers.
+   *
+   * @example
+   * ```ts
+   * RepositModule.forRootAsync({ inject: [Settings], useFactory: (settings: Settings) => ({ cache: { namespace: settings.app } }) });
+   * ```
+   */
   static forRootAsync(options: RepositModuleAsyncOptions): DynamicModule {
     return rootModule(
       [{ provide: REPOSIT_MODULE_OPTIONS, inject: options.inject ?? [], useFactory: options.useFactory }],
@@ -66,6 +80,11 @@ export class RepositModule {
   /**
    * Registers repositories for the importing module (and exports them). A factory
    * definition's `inject` resolves here: from global modules, or from `options.imports`.
+   *
+   * @example
+   * ```ts
+   * RepositModule.forFeature([{ entity: User, backend: ({ connections }) => new PostgresBackend(connections, { entity: User }) }]);
+   * ```
    */
   static forFeature(
     definitions: readonly RepositoryDefinition[],

@@ -7,6 +7,11 @@ import type { Factory, RepositModuleOptions, RepositResources } from './module-o
  * The root's connections and cache, and the shutdown of those the module made. Nest calls
  * `onApplicationShutdown` after every module's `onModuleDestroy`, so services can still
  * write while they are being destroyed.
+ *
+ * @example
+ * ```ts
+ * const { connections, cache } = moduleRef.get<OpenedResources>('reposit:resources');
+ * ```
  */
 export interface OpenedResources {
   readonly connections: ConnectionManager | null;
@@ -14,7 +19,15 @@ export interface OpenedResources {
   onApplicationShutdown(): Promise<void>;
 }
 
-/** Makes what the options ask for; on a failure, closes what it had made already. */
+/**
+ * Makes what the options ask for; on a failure, closes what it had made already.
+ *
+ * @example
+ * ```ts
+ * const opened = await openResources({ cache: {} }); // opened.cache is a new CacheManager
+ * await opened.onApplicationShutdown(); // closes it
+ * ```
+ */
 export async function openResources(options: RepositModuleOptions): Promise<OpenedResources> {
   const owned: { close(): Promise<void> }[] = [];
   const shutdown = async () => {
@@ -36,7 +49,14 @@ export async function openResources(options: RepositModuleOptions): Promise<Open
   }
 }
 
-/** The resources a repository definition sees; a missing ConnectionManager is a clear error. */
+/**
+ * The resources a repository definition sees; a missing ConnectionManager is a clear error.
+ *
+ * @example
+ * ```ts
+ * resourcesView(null, null, 'repository "user"').connections; // throws ValidationError
+ * ```
+ */
 export function resourcesView(
   connections: ConnectionManager | null,
   cache: CacheManager | null,

@@ -31,7 +31,15 @@ export const REPOSIT_CACHE = 'reposit:cache';
  */
 export const REPOSIT_MODULE_OPTIONS = 'reposit:module-options';
 
-/** What names a repository: an entity from `defineEntity`, or a name. */
+/**
+ * What names a repository: an entity from `defineEntity`, or a name.
+ *
+ * @example
+ * ```ts
+ * const byEntity: RepositoryKey = User; // the entity's name, 'user'
+ * const byName: RepositoryKey = 'ledger';
+ * ```
+ */
 export type RepositoryKey = string | { readonly name: string };
 
 /**
