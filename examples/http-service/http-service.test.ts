@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/index.js';
+import { eventually } from '../../test/support/cache.js';
 import { connectReplica } from '../../test/support/replica.js';
 import { databaseUrl, redisUrl, replicaUrl, uniqueName } from '../../test/support/services.js';
 import { createAwilixApp } from './container.awilix.js';
@@ -194,6 +195,27 @@ describe.each(Object.keys(WIRINGS))('the notes service, %s wiring', (wiring) => 
       expect(body.config.database.schema).toBe(schema);
       expect(JSON.stringify(body)).not.toContain('postgres://');
       expect(await redis.keys(`${namespace}*`)).not.toHaveLength(0);
+    }, 60_000);
+
+    it('sends reads to the replica once it has replayed the last write', async () => {
+      const statements = async () => {
+        const { body } = await call(running.url, 'GET', '/status');
+        const count = (role: string) =>
+          body.database.nodes.find((node: { role: string }) => node.role === role).latencyMs.count as number;
+        return { primary: count('primary'), replica: count('replica') };
+      };
+      // Ids that do not exist, each asked once: every request is a cache miss and one read.
+      let missingId = 1_000_000;
+      // Health checks add a statement or two a second to each node; a batch of reads that
+      // went to the primary would add at least as many statements there as it has reads.
+      const reads = 20;
+      await eventually(async () => {
+        const before = await statements();
+        for (let i = 0; i < reads; i++)
+          expect((await call(running.url, 'GET', `/notes/${missingId++}`)).status).toBe(404);
+        const after = await statements();
+        return after.replica - before.replica >= reads && after.primary - before.primary < reads;
+      }, 30_000);
     }, 60_000);
   });
 });
