@@ -1,4 +1,4 @@
-import type { FactoryProvider, Provider } from '@nestjs/common';
+import type { DynamicModule, FactoryProvider, Provider } from '@nestjs/common';
 import type { CacheManager } from '../cache/cache-manager.js';
 import type { ConnectionManager } from '../connection/connection-manager.js';
 import { ValidationError } from '../errors.js';
@@ -18,7 +18,7 @@ import { getRepositoryToken, REPOSIT_CACHE, REPOSIT_CONNECTIONS } from './tokens
  */
 export function repositoryProviders(definitions: readonly RepositoryDefinition[]): {
   providers: Provider[];
-  tokens: (string | Provider)[];
+  tokens: NonNullable<DynamicModule['exports']>;
 } {
   if (!Array.isArray(definitions)) {
     throw ValidationError.fromIssues('Invalid RepositModule.forFeature() call', [
@@ -26,7 +26,7 @@ export function repositoryProviders(definitions: readonly RepositoryDefinition[]
     ]);
   }
   const providers: Provider[] = [];
-  const tokens: (string | Provider)[] = [];
+  const tokens: NonNullable<DynamicModule['exports']> = [];
   const seen = new Set<string>();
   definitions.forEach((definition, index) => {
     const name = definitionName(definition, index);
@@ -54,7 +54,7 @@ export function repositoryProviders(definitions: readonly RepositoryDefinition[]
     tokens.push(token);
     if ('entity' in definition && definition.repository) {
       providers.push({ provide: definition.repository, useExisting: token });
-      tokens.push(definition.repository as unknown as Provider);
+      tokens.push(definition.repository);
     }
   });
   return { providers, tokens };

@@ -218,6 +218,9 @@ describe('RepositModule, bad input', () => {
   it('rejects definitions that are neither { entity, backend } nor { name, useFactory }', () => {
     const bad = [{ entity: User }] as unknown as Parameters<typeof RepositModule.forFeature>[0];
     expect(() => RepositModule.forFeature(bad)).toThrow(ValidationError);
+    expect(() => RepositModule.forFeature({ entity: User } as never)).toThrow(
+      /pass an array of repository definitions/,
+    );
     expect(() => RepositModule.forFeature(bad)).toThrow(
       /each definition is \{ entity, backend \} or \{ name, useFactory \}/,
     );
