@@ -14,6 +14,7 @@ export const entries = {
   testing: 'src/testing/index.ts',
   legacy: 'src/backends/legacy/index.ts',
   config: 'src/backends/config/index.ts',
+  nestjs: 'src/nestjs/index.ts',
 } as const;
 
 export default defineConfig([
