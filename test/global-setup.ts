@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { databaseUrl, redisUrl } from './support/services.js';
+import { databaseUrl, pgbouncerUrl, redisUrl } from './support/services.js';
 
 function reachable(url: string, defaultPort: number): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -19,7 +19,7 @@ function reachable(url: string, defaultPort: number): Promise<boolean> {
 }
 
 /**
- * Integration tests need PostgreSQL and Redis. They never skip silently: when a service
+ * Integration tests need PostgreSQL and Redis (and, under CI=true, PgBouncer). They never skip silently: when a service
  * cannot be reached the whole run stops here with a message saying how to provide it.
  */
 export default async function setup(): Promise<void> {
@@ -32,6 +32,12 @@ export default async function setup(): Promise<void> {
   if (!(await reachable(redisUrl(), 6379))) {
     missing.push(
       `Redis at ${redact(redisUrl())} (set TEST_REDIS_URL or start a local server on 127.0.0.1:6379)`,
+    );
+  }
+  // Locally the PgBouncer tests fail on their own with instructions; CI must have every service.
+  if (process.env.CI === 'true' && !(await reachable(pgbouncerUrl(), 6432))) {
+    missing.push(
+      `PgBouncer at ${redact(pgbouncerUrl())} (set TEST_PGBOUNCER_URL or run bash scripts/start-pgbouncer.sh)`,
     );
   }
   if (missing.length > 0) {
