@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { redactSecrets } from '../../src/observability/redact.js';
 import type { TestSchema } from './postgres.js';
 import { databaseUrl, pgbouncerUrl, uniqueName } from './services.js';
 
@@ -7,7 +8,8 @@ import { databaseUrl, pgbouncerUrl, uniqueName } from './services.js';
  * mode (scripts/start-pgbouncer.sh). PgBouncer refuses the `options` startup parameter and
  * a `SET search_path` would stick to one server connection, so the schema belongs to a
  * login role of the same name whose default search_path is the schema: every server
- * connection PgBouncer opens for that role starts in the schema. `drop()` removes both.
+ * connection PgBouncer opens for that role starts in the schema (and with `roleSettings`,
+ * e.g. `{ statement_timeout: '150ms' }`). `drop()` removes both.
  *
  * @example
  * ```ts
@@ -15,13 +17,20 @@ import { databaseUrl, pgbouncerUrl, uniqueName } from './services.js';
  * const db = new ConnectionManager({ primary: schema.connection, transactionPooling: true });
  * ```
  */
-export async function createPgBouncerSchema(prefix = 'pgb'): Promise<TestSchema> {
+export async function createPgBouncerSchema(
+  prefix = 'pgb',
+  roleSettings: Readonly<Record<string, string>> = {},
+): Promise<TestSchema> {
   await assertPgBouncer();
   const name = uniqueName(prefix);
   await asAdmin(async (admin) => {
     await admin.query(`create role "${name}" login`);
     await admin.query(`create schema "${name}" authorization "${name}"`);
     await admin.query(`alter role "${name}" set search_path = "${name}"`);
+    // Before the role's first session: a server connection keeps the settings it started with.
+    for (const [setting, value] of Object.entries(roleSettings)) {
+      await admin.query(`alter role "${name}" set ${setting} = '${value}'`);
+    }
   });
   const url = new URL(pgbouncerUrl());
   url.username = name;
@@ -55,26 +64,71 @@ export async function createPgBouncerSchema(prefix = 'pgb'): Promise<TestSchema>
  * ```
  */
 export async function assertPgBouncer(): Promise<void> {
+  let mode: unknown;
+  try {
+    const config = await pgbouncerAdmin('show config');
+    mode = config.find((row) => row.key === 'pool_mode')?.value;
+  } catch (error) {
+    throw new Error(
+      `PgBouncer at ${redactSecrets(pgbouncerUrl())} is not reachable (${(error as Error).message}). ` +
+        'Start it with `bash scripts/start-pgbouncer.sh` or set TEST_PGBOUNCER_URL.',
+    );
+  }
+  if (mode !== 'transaction') {
+    throw new Error(
+      `PgBouncer at ${redactSecrets(pgbouncerUrl())} runs pool_mode=${String(mode)}, not transaction`,
+    );
+  }
+}
+
+/**
+ * Runs one command on PgBouncer's admin console (database `pgbouncer`, simple protocol
+ * only, so no parameters) and returns its rows.
+ *
+ * @example
+ * ```ts
+ * const pools = await pgbouncerAdmin('show pools'); // [{ database: 'test', user: 'postgres', pool_mode: 'transaction', … }]
+ * ```
+ */
+export async function pgbouncerAdmin(command: string): Promise<Record<string, unknown>[]> {
   const url = new URL(pgbouncerUrl());
   url.pathname = '/pgbouncer';
   const admin = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 3000 });
   admin.on('error', () => {});
-  let mode: unknown;
+  await admin.connect();
   try {
-    await admin.connect();
-    // The admin console speaks the simple protocol only: no parameters.
-    const { rows } = await admin.query('show config');
-    mode = rows.find((row: { key: string }) => row.key === 'pool_mode')?.value;
-  } catch (error) {
-    throw new Error(
-      `PgBouncer at ${redact(pgbouncerUrl())} is not reachable (${(error as Error).message}). ` +
-        'Start it with `bash scripts/start-pgbouncer.sh` or set TEST_PGBOUNCER_URL.',
-    );
+    return (await admin.query(command)).rows;
   } finally {
     await admin.end().catch(() => {});
   }
-  if (mode !== 'transaction') {
-    throw new Error(`PgBouncer at ${redact(pgbouncerUrl())} runs pool_mode=${String(mode)}, not transaction`);
+}
+
+/**
+ * The `statement_timeout` of `count` server connections at once: that many transactions
+ * held open together occupy that many distinct server connections of the schema's pool,
+ * so a session setting left on any of them shows.
+ *
+ * @example
+ * ```ts
+ * expect(new Set(await serverStatementTimeouts(schema))).toEqual(new Set(['0']));
+ * ```
+ */
+export async function serverStatementTimeouts(schema: TestSchema, count = 10): Promise<string[]> {
+  const pool = new pg.Pool({ ...schema.connection, max: count });
+  pool.on('error', () => {});
+  const clients = await Promise.all(Array.from({ length: count }, () => pool.connect()));
+  try {
+    return await Promise.all(
+      clients.map(async (client) => {
+        await client.query('begin');
+        const { rows } = await client.query('show statement_timeout');
+        return rows[0].statement_timeout as string;
+      }),
+    );
+  } finally {
+    await Promise.all(clients.map((client) => client.query('rollback').catch(() => {})));
+    for (const client of clients) client.release();
+    await pool.end();
   }
 }
 
@@ -86,8 +140,4 @@ async function asAdmin(work: (admin: pg.Client) => Promise<void>): Promise<void>
   } finally {
     await admin.end();
   }
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
