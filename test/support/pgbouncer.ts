@@ -27,6 +27,9 @@ export async function createPgBouncerSchema(
     await admin.query(`create role "${name}" login`);
     await admin.query(`create schema "${name}" authorization "${name}"`);
     await admin.query(`alter role "${name}" set search_path = "${name}"`);
+    // As a superuser could (`CREATE SCHEMA IF NOT EXISTS` checks this even when the schema exists).
+    const { rows } = await admin.query('select current_database() as db');
+    await admin.query(`grant create on database "${rows[0].db}" to "${name}"`);
     // Before the role's first session: a server connection keeps the settings it started with.
     for (const [setting, value] of Object.entries(roleSettings)) {
       await admin.query(`alter role "${name}" set ${setting} = '${value}'`);

@@ -103,6 +103,9 @@ export function describeTransactions(setup: TransactionSuiteSetup): void {
         () => new ConnectionManager({ primary: { connectionString: databaseUrl() }, connectTimeoutMs: 0 }),
       ).toThrow(ValidationError);
       expect(() => new ConnectionManager({ primary: undefined as never })).toThrow(ValidationError);
+      expect(() => new ConnectionManager({ primary: {}, transactionPooling: 'yes' as never })).toThrow(
+        /transactionPooling/,
+      );
       expect(() => new ConnectionManager({ primary: {}, replicas: 'replica' as never })).toThrow(
         ValidationError,
       );
