@@ -58,6 +58,39 @@ export async function createPgBouncerSchema(
 }
 
 /**
+ * Another login role that works on `schema` as its owner (member of the schema's role, and
+ * `SET ROLE` to it at session start), with `roleSettings` of its own, e.g. a statement timeout.
+ * Through PgBouncer each role is a pool of its own, so these settings never mix with the
+ * schema's. `drop()` removes the role.
+ *
+ * @example
+ * ```ts
+ * const limited = await createPgBouncerRole(schema, { statement_timeout: '100ms' });
+ * const pool = new pg.Pool(limited.connection);
+ * ```
+ */
+export async function createPgBouncerRole(
+  schema: TestSchema,
+  roleSettings: Readonly<Record<string, string>>,
+): Promise<{ readonly connection: { readonly connectionString: string }; drop(): Promise<void> }> {
+  const name = uniqueName(`${schema.name.slice(0, 20)}_as`);
+  await asAdmin(async (admin) => {
+    await admin.query(`create role "${name}" login in role "${schema.name}"`);
+    const settings = { role: schema.name, search_path: schema.name, ...roleSettings };
+    for (const [setting, value] of Object.entries(settings)) {
+      await admin.query(`alter role "${name}" set ${setting} = '${value}'`);
+    }
+  });
+  const url = new URL(pgbouncerUrl());
+  url.username = name;
+  url.password = '';
+  return {
+    connection: { connectionString: url.toString() },
+    drop: () => asAdmin(async (admin) => void (await admin.query(`drop role if exists "${name}"`))),
+  };
+}
+
+/**
  * Fails with instructions when nothing, or something other than PgBouncer in transaction
  * mode, answers at the PgBouncer URL (its admin console says which pool mode it runs).
  *
