@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresBackend } from '../../../src/backends/postgres/index.js';
 import { ConnectionManager, DatabaseError } from '../../../src/connection/index.js';
-import { ConnectionError, TimeoutError } from '../../../src/errors.js';
+import { ConnectionError, DuplicateError, TimeoutError } from '../../../src/errors.js';
 import { Widget } from '../../../src/testing/index.js';
 import { CaptureLogger } from '../../support/capture-logger.js';
 import { createPgBouncerSchema, pgbouncerAdmin, serverStatementTimeouts } from '../../support/pgbouncer.js';
@@ -78,6 +78,12 @@ describe('through PgBouncer in transaction pooling mode', () => {
       expect(own.timeoutMs).toBe(100);
       const written = await db.query('insert into items values ($1) returning id', [1], { timeoutMs: 5000 });
       expect(written.rows).toEqual([{ id: 1 }]);
+      // Its failure rolls its own transaction back and leaves the connection usable.
+      const again = await db.query('insert into items values ($1)', [1], { timeoutMs: 5000 }).catch((e) => e);
+      expect(again).toBeInstanceOf(DuplicateError);
+      expect((await db.query('select count(*)::int as n from items', [], { timeoutMs: 5000 })).rows).toEqual([
+        { n: 1 },
+      ]);
       await Promise.all(
         [1, 2, 3, 4, 5, 6].map((n) =>
           db.transaction(() => db.query('select pg_sleep(0.01)', [], { timeoutMs: 1000 + n })),
