@@ -94,6 +94,15 @@ describe('through PgBouncer in transaction pooling mode', () => {
     expect((await schema.sql('select id from items')).rows).toEqual([{ id: 1 }]);
   });
 
+  it('a statement that cannot run in a transaction block runs with the default timeout only', async () => {
+    await withManager({ transactionPooling: true }, async (db) => {
+      await db.query('vacuum items', []);
+      const error = await db.query('vacuum items', [], { timeoutMs: 5000 }).catch((e) => e);
+      expect(error).toBeInstanceOf(DatabaseError);
+      expect(error.sqlstate).toBe('25001');
+    });
+  });
+
   it('the hazard it avoids: a session SET through PgBouncer sticks to whichever server connection ran it', async () => {
     const other = await createPgBouncerSchema('pgbleak');
     // Your own pool sends no statement_timeout at connect, so PgBouncer lets it in; without
