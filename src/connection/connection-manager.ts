@@ -106,6 +106,7 @@ export class ConnectionManager implements SqlExecutor {
       statementTimeoutMs: this.#options.statementTimeoutMs,
       clientTimeoutGraceMs: this.#options.clientTimeoutGraceMs,
       connectTimeoutMs: this.#options.connectTimeoutMs,
+      transactionPooling: options.transactionPooling === true,
       logger: this.#logger,
     };
     this.#primary = new PoolNode('primary', 'primary', options.primary, settings);

@@ -42,6 +42,20 @@ export interface ConnectionManagerOptions {
    */
   readonly statementTimeoutMs?: number;
   /**
+   * The nodes are reached through a pooler in transaction mode (PgBouncer
+   * `pool_mode = transaction`), where each transaction may run on another server
+   * connection. reposit then keeps no session state: pools it creates send no
+   * `statement_timeout` startup parameter (PgBouncer refuses it), transactions set theirs
+   * with `SET LOCAL`, and a statement outside a transaction whose `timeoutMs` differs from
+   * `statementTimeoutMs` runs in a short transaction of its own. Statements outside a
+   * transaction otherwise get the server's default, so set it for the pooler's role
+   * (`ALTER ROLE app SET statement_timeout = '30s'`); the client-side limit still applies.
+   * Named prepared statements need PgBouncer 1.21+ with `max_prepared_statements`; turn them
+   * off otherwise (PostgresBackend `preparedStatements: false`). See docs/connection.md.
+   * @default false
+   */
+  readonly transactionPooling?: boolean;
+  /**
    * How much later than the server-side limit the client gives up waiting for a reply
    * (pg's `query_timeout`), for when even the server's cancellation cannot reach us.
    * @default 1000
@@ -91,7 +105,9 @@ export interface ConnectionManagerOptions {
  * resolved.statementTimeoutMs; // 30000
  * ```
  */
-export type ResolvedConnectionOptions = Required<Omit<ConnectionManagerOptions, 'logger' | 'replicas'>>;
+export type ResolvedConnectionOptions = Required<
+  Omit<ConnectionManagerOptions, 'logger' | 'replicas' | 'transactionPooling'>
+>;
 
 /**
  * Fills in defaults and rejects nonsense (negative or non-integer limits) with a ValidationError.
@@ -114,6 +130,11 @@ export function resolveConnectionOptions(options: ConnectionManagerOptions): Res
     retryMinDelayMs: options.retryMinDelayMs ?? 20,
     retryMaxDelayMs: options.retryMaxDelayMs ?? 1000,
   };
+  if (options.transactionPooling !== undefined && typeof options.transactionPooling !== 'boolean') {
+    throw ValidationError.fromIssues('Invalid ConnectionManager options', [
+      { path: 'transactionPooling', message: 'must be a boolean', code: 'invalid_type' },
+    ]);
+  }
   if (!options.primary || typeof options.primary !== 'object') {
     throw ValidationError.fromIssues('Invalid ConnectionManager options', [
       { path: 'primary', message: 'a pg Pool or connection settings are required', code: 'required' },

@@ -10,6 +10,7 @@ import {
 } from '../errors.js';
 import { redactSecrets } from '../observability/redact.js';
 import { DatabaseError } from './database-error.js';
+import { poolerError } from './pooler-errors.js';
 
 /**
  * What was going on when an error happened. It decides whether a lost connection
@@ -123,6 +124,7 @@ const OUTCOME_UNKNOWN_STATES = new Set(['08007', '40003']);
  * | 08007, 40003 | `ConnectionError`, `outcomeUnknown`, not retryable |
  * | 25006 | `ConnectionError` (a write reached a read-only node) |
  * | 28xxx, 3D000 | `ConnectionError`, not retryable (credentials, unknown database) |
+ * | 08P01, 26000, 42P05 from a pooler | see `poolerError` (what to change for PgBouncer) |
  *
  * @example
  * ```ts
@@ -159,6 +161,8 @@ function fromSqlState(
   context: PgErrorContext,
 ): RepositoryError {
   const base = { cause, entity: context.entity, id: context.id };
+  const pooler = poolerError(sqlstate, stringField(fields.message), { ...base, node: context.node });
+  if (pooler) return pooler;
   const constraint = stringField(fields.constraint);
   const table = stringField(fields.table);
   const onTable = table ? ` on table "${table}"` : '';

@@ -3,7 +3,14 @@ import { ConnectionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { LatencyWindow } from './latency-window.js';
 import { mapPgError, type PgErrorPhase } from './pg-error-mapping.js';
-import { type PgNodeConfig, type PgNodeOptions, type PgPool, type PgPoolClient, poolOf } from './pg-pool.js';
+import {
+  type PgNodeConfig,
+  type PgNodeOptions,
+  type PgPool,
+  type PgPoolClient,
+  type PgQueryResult,
+  poolOf,
+} from './pg-pool.js';
 import type { SqlResult } from './sql-executor.js';
 
 /**
@@ -30,6 +37,8 @@ export interface PoolNodeSettings {
   readonly statementTimeoutMs: number;
   readonly clientTimeoutGraceMs: number;
   readonly connectTimeoutMs: number;
+  /** Keep no session state: behind a pooler in transaction mode (see ConnectionManagerOptions). */
+  readonly transactionPooling?: boolean;
   readonly logger: Logger;
 }
 
@@ -53,7 +62,8 @@ export interface RunOptions {
  * One database node of a {@link ConnectionManager}: its pool, its health as the last
  * check saw it, and its latency window. It owns the per-connection details: the
  * server-side statement timeout of each connection (set only when it changes), a
- * client-side limit slightly later, error listeners so that a connection dying while
+ * client-side limit slightly later (behind a pooler in transaction mode: `SET LOCAL` inside
+ * transactions, never a session setting), error listeners so that a connection dying while
  * idle or checked out never crashes the process, and destroying connections that broke.
  *
  * @example
@@ -117,13 +127,16 @@ export class PoolNode {
         options: options.options,
         application_name: options.applicationName ?? 'reposit',
         connectionTimeoutMillis: settings.connectTimeoutMs,
-        statement_timeout: settings.statementTimeoutMs,
+        // A pooler in transaction mode refuses settings in the startup packet that it cannot track.
+        statement_timeout: settings.transactionPooling ? undefined : settings.statementTimeoutMs,
         keepAlive: true,
         // Idle connections and the health timer never keep a process alive on their own.
         allowExitOnIdle: true,
       });
       // The startup packet already set statement_timeout; no SET needed on first use.
-      pool.on('connect', (client) => this.#timeouts.set(client, settings.statementTimeoutMs));
+      if (!settings.transactionPooling) {
+        pool.on('connect', (client) => this.#timeouts.set(client, settings.statementTimeoutMs));
+      }
       this.pool = pool;
       this.owned = true;
     }
@@ -204,10 +217,25 @@ export class PoolNode {
     const timeoutMs = options.timeoutMs ?? this.#settings.statementTimeoutMs;
     // The server cancels at timeoutMs; the client gives up only if even that reply is lost.
     const clientTimeoutMs = options.clientTimeoutMs ?? this.#clientLimit(timeoutMs);
+    const pooled = this.#settings.transactionPooling === true;
+    if (
+      pooled &&
+      options.during !== 'transaction' &&
+      options.clientTimeoutMs === undefined &&
+      timeoutMs !== this.#settings.statementTimeoutMs
+    ) {
+      return this.#runInOwnTransaction(client, sql, parameters, options, timeoutMs);
+    }
     const started = performance.now();
     try {
-      if (this.#timeouts.get(client) !== timeoutMs) {
-        await client.query({ text: `set statement_timeout = ${timeoutMs}`, query_timeout: clientTimeoutMs });
+      // Behind a pooler in transaction mode a session setting would stick to whichever server
+      // connection ran it, so only transactions set a (local) timeout there.
+      if ((!pooled || options.during === 'transaction') && this.#timeouts.get(client) !== timeoutMs) {
+        const scope = pooled ? 'local ' : '';
+        await client.query({
+          text: `set ${scope}statement_timeout = ${timeoutMs}`,
+          query_timeout: clientTimeoutMs,
+        });
         this.#timeouts.set(client, timeoutMs);
       }
       const result = await client.query<R>({
@@ -233,6 +261,49 @@ export class PoolNode {
   }
 
   /**
+   * Behind a pooler in transaction mode, a statement outside a transaction with a timeout of
+   * its own: `BEGIN; SET LOCAL statement_timeout` in one round trip, the statement, COMMIT.
+   */
+  async #runInOwnTransaction<R>(
+    client: PgPoolClient,
+    sql: string,
+    parameters: readonly unknown[],
+    options: RunOptions,
+    timeoutMs: number,
+  ): Promise<SqlResult<R>> {
+    await this.begin(client, 'begin', timeoutMs);
+    let result: SqlResult<R>;
+    try {
+      result = await this.run<R>(client, sql, parameters, { ...options, timeoutMs, during: 'transaction' });
+    } catch (error) {
+      // Nothing was committed: the statement's failure is reported as that of a transaction.
+      await this.control(client, 'rollback', 'transaction').catch(() => this.markBroken(client));
+      throw error;
+    }
+    await this.control(client, 'commit', options.during === 'write' ? 'commit' : options.during);
+    return result;
+  }
+
+  /**
+   * Opens a transaction with `begin` (a BEGIN statement). Behind a pooler in transaction
+   * mode it also sets the transaction's statement timeout with SET LOCAL, in the same
+   * round trip (the server connection may differ from the last transaction's).
+   */
+  async begin(
+    client: PgPoolClient,
+    begin: string,
+    timeoutMs = this.#settings.statementTimeoutMs,
+  ): Promise<void> {
+    if (!this.#settings.transactionPooling) {
+      await this.control(client, begin, 'transaction');
+      return;
+    }
+    this.#timeouts.delete(client);
+    await this.control(client, `${begin}; set local statement_timeout = ${timeoutMs}`, 'transaction');
+    this.#timeouts.set(client, timeoutMs);
+  }
+
+  /**
    * Runs a control statement (BEGIN, COMMIT, SAVEPOINT …) and returns its command tag.
    * Errors come back mapped; a failure marks the connection broken unless the server answered.
    */
@@ -242,7 +313,9 @@ export class PoolNode {
         text: sql,
         query_timeout: this.#clientLimit(this.#settings.statementTimeoutMs),
       });
-      return result.command;
+      // Several statements in one string answer with one result each; the last one's tag counts.
+      const results = result as unknown as PgQueryResult<unknown> | PgQueryResult<unknown>[];
+      return Array.isArray(results) ? (results.at(-1)?.command ?? '') : results.command;
     } catch (error) {
       if (typeof (error as { severity?: unknown }).severity !== 'string') this.#broken.add(client);
       throw mapPgError(error, { node: this.name, during });

@@ -162,7 +162,7 @@ export class TransactionRunner {
     let value: R;
     let committing = false;
     try {
-      await node.control(client, begin, 'transaction');
+      await node.begin(client, begin);
       value = await this.#storage.run(frame, () => runInTransactionScope(hooks, fn));
       frame.root.done = true;
       committing = true;

@@ -6,6 +6,8 @@ export interface TestSchema {
   readonly name: string;
   /** A pool whose connections use the schema by default (search_path). */
   readonly pool: pg.Pool;
+  /** Connection settings (for a ConnectionManager node) whose connections use the schema by default. */
+  readonly connection: { readonly connectionString: string; readonly options?: string };
   /** Runs SQL on the schema's pool. */
   sql(text: string, values?: unknown[]): Promise<pg.QueryResult>;
   drop(): Promise<void>;
@@ -18,11 +20,13 @@ export async function createTestSchema(prefix = 't', url = databaseUrl()): Promi
   await admin.connect();
   await admin.query(`CREATE SCHEMA "${name}"`);
   await admin.end();
-  const pool = new pg.Pool({ connectionString: url, options: `-c search_path="${name}"`, max: 10 });
+  const connection = { connectionString: url, options: `-c search_path="${name}"` };
+  const pool = new pg.Pool({ ...connection, max: 10 });
   pool.on('error', () => {});
   return {
     name,
     pool,
+    connection,
     sql: (text, values) => pool.query(text, values),
     async drop() {
       await pool.end();

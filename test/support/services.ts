@@ -20,6 +20,11 @@ export function replicaUrl(): string {
   return process.env.TEST_REPLICA_URL ?? 'postgres://postgres@127.0.0.1:5433/test';
 }
 
+/** PgBouncer in transaction pooling mode in front of the primary (scripts/start-pgbouncer.sh). */
+export function pgbouncerUrl(): string {
+  return process.env.TEST_PGBOUNCER_URL ?? 'postgres://postgres@127.0.0.1:6432/test';
+}
+
 /** A name unique to this test file and run, usable as a schema name or key prefix. */
 export function uniqueName(prefix: string): string {
   const random = Math.random().toString(36).slice(2, 8);

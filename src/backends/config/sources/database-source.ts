@@ -28,6 +28,14 @@ export interface DatabaseSourceOptions extends ConfigTableOptions {
   readonly channel?: string;
   /** Whether to LISTEN for changes made by other processes. @default true */
   readonly listen?: boolean;
+  /**
+   * Where the LISTEN connection goes, when not to `connection`: a direct connection to
+   * the primary when `connection` passes PgBouncer in transaction or statement mode (a
+   * LISTEN there stays on whichever server connection ran it, and its notifications reach
+   * another client or nobody). A pool or a connection string.
+   * @default connection
+   */
+  readonly listenConnection?: PgPoolLike | string;
   /** Wait between attempts to re-establish LISTEN after the connection broke. @default 1000 */
   readonly reconnectDelayMs?: number;
   /** How many times a write without `expectedVersion` is retried after losing a race. @default 10 */
@@ -113,6 +121,7 @@ export class DatabaseSource implements ConfigSource {
   readonly tables: ConfigTables;
   readonly #options: DatabaseSourceOptions;
   #pool: Promise<{ pool: PgPoolLike; owned: boolean }> | undefined;
+  #listenPool: Promise<{ pool: PgPoolLike; owned: boolean }> | undefined;
   #channel: string | undefined;
   #listener: DatabaseListener | undefined;
   #ensured: Promise<void> | undefined;
@@ -162,8 +171,13 @@ export class DatabaseSource implements ConfigSource {
 
   async watch(onChange: () => void): Promise<() => Promise<void>> {
     if (this.#options.listen === false) return async () => {};
-    const pool = await this.#getPool();
     const channel = await this.channel();
+    let pool: PgPoolLike;
+    try {
+      pool = await this.#getListenPool();
+    } catch (error) {
+      throw mapConfigPgError(error, 'connect');
+    }
     const listener = new DatabaseListener(
       pool,
       channel,
@@ -288,9 +302,11 @@ export class DatabaseSource implements ConfigSource {
 
   async close(): Promise<void> {
     await this.#listener?.stop();
-    if (!this.#pool) return;
-    const { pool, owned } = await this.#pool.catch(() => ({ pool: undefined, owned: false }));
-    if (owned) await pool?.end();
+    for (const resolving of [this.#listenPool, this.#pool]) {
+      if (!resolving) continue;
+      const { pool, owned } = await resolving.catch(() => ({ pool: undefined, owned: false }));
+      if (owned) await pool?.end();
+    }
   }
 
   async #tryWrite(
@@ -393,6 +409,13 @@ export class DatabaseSource implements ConfigSource {
   #getPool(): Promise<PgPoolLike> {
     this.#pool ??= resolvePool(this.#options.connection);
     return this.#pool.then((resolved) => resolved.pool);
+  }
+
+  #getListenPool(): Promise<PgPoolLike> {
+    const listenConnection = this.#options.listenConnection;
+    if (listenConnection === undefined) return this.#getPool();
+    this.#listenPool ??= resolvePool(listenConnection);
+    return this.#listenPool.then((resolved) => resolved.pool);
   }
 
   #ensure(): Promise<void> {
