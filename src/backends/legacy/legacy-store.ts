@@ -27,7 +27,7 @@ export interface MigrationEntity<T> {
 }
 
 /**
- * Options of {@link LegacyStore}.
+ * Options of the legacy store.
  *
  * @example
  * ```ts

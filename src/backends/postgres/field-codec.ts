@@ -31,7 +31,7 @@ export interface FieldCodec {
 }
 
 /**
- * Options of {@link fieldCodec}.
+ * Options of `fieldCodec`.
  *
  * @example
  * ```ts
