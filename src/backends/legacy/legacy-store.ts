@@ -23,6 +23,7 @@ export interface MigrationEntity<T> {
   readonly createdAtField: string | undefined;
   readonly softDeleteField: string | undefined;
   readonly generated: ReadonlySet<string>;
+  /** Validates a converted record against the new entity's schema. */
   parseEntity(value: unknown): T;
 }
 
