@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Type-checks every ```ts / ```typescript block of README.md and docs/**/*.md.
+// Type-checks every ```ts / ```typescript block of README.md and docs/**/*.md, or of the
+// markdown files given as arguments (`npm run check:docs -- docs/cli.md`).
 //
 // Each block becomes its own module under .tmp/doc-samples, where `reposit` and
 // `reposit/*` resolve to src/ through tsconfig paths (so no build is needed), and tsc
@@ -15,7 +16,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = path.join(root, '.tmp', 'doc-samples');
+// A folder per run, so that concurrent runs (a test of this script) never share one.
+const outDir = path.join(root, '.tmp', 'doc-samples', String(process.pid));
 const checkedLanguages = new Set(['ts', 'typescript']);
 
 /** The subpath exports, as tsup.config.ts `entries` builds them. */
@@ -144,7 +146,12 @@ function mapDiagnostics(output, byOutput) {
   return mapped;
 }
 
-const samples = markdownFiles().flatMap(extractSamples);
+const requested = process.argv.slice(2).map((file) => path.resolve(file));
+const samples = (requested.length > 0 ? requested : markdownFiles()).flatMap(extractSamples);
+if (samples.length === 0) {
+  console.log('check:docs: no ts code blocks to check');
+  process.exit(0);
+}
 const byOutput = writeSamples(samples);
 const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
 const result = spawnSync(
@@ -158,6 +165,7 @@ const result = spawnSync(
 const files = new Set(samples.map((sample) => sample.file)).size;
 const blocks = samples.reduce((sum, sample) => sum + sample.segments.length, 0);
 if (result.status === 0) {
+  rmSync(outDir, { recursive: true, force: true });
   console.log(
     `check:docs: ${blocks} code blocks (${samples.length} samples) in ${files} markdown files type-check`,
   );
