@@ -12,8 +12,8 @@ interface Run {
   readonly output: string;
 }
 
-function checkDocs(...files: string[]): Promise<Run> {
-  return new Promise((resolve) => {
+async function checkDocs(...files: string[]): Promise<Run> {
+  const run = await new Promise<Run>((resolve) => {
     execFile(process.execPath, [script, ...files], { cwd: root }, (error, stdout, stderr) => {
       resolve({
         code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
@@ -21,6 +21,10 @@ function checkDocs(...files: string[]): Promise<Run> {
       });
     });
   });
+  // A failing run leaves its samples for inspection; these are the test's own.
+  const kept = /samples written to (\S+);/.exec(run.output)?.[1];
+  if (kept) await rm(path.join(root, kept), { recursive: true, force: true });
+  return run;
 }
 
 const fence = '```';
