@@ -14,22 +14,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { importSpecifiers } from './package-entries.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // A folder per run, so that concurrent runs (a test of this script) never share one.
 const outDir = path.join(root, '.tmp', 'doc-samples', String(process.pid));
 const checkedLanguages = new Set(['ts', 'typescript']);
 
-/** The subpath exports, as tsup.config.ts `entries` builds them. */
-const subpaths = {
-  reposit: 'src/index.ts',
-  'reposit/postgres': 'src/backends/postgres/index.ts',
-  'reposit/sheets': 'src/backends/sheets/index.ts',
-  'reposit/redis': 'src/cache/redis/index.ts',
-  'reposit/testing': 'src/testing/index.ts',
-  'reposit/legacy': 'src/backends/legacy/index.ts',
-  'reposit/config': 'src/backends/config/index.ts',
-};
+/** `reposit` and its subpaths, from tsup.config.ts `entries`. */
+const subpaths = importSpecifiers();
 
 function markdownFiles() {
   const files = [path.join(root, 'README.md')];
