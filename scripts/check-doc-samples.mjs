@@ -45,7 +45,7 @@ function markdownFiles() {
  * `continued` blocks after it, each segment remembering the markdown line it starts on.
  */
 function extractSamples(file) {
-  const lines = readFileSync(file, 'utf8').split('\n');
+  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
   const samples = [];
   let open;
   for (const [index, line] of lines.entries()) {
