@@ -81,6 +81,7 @@ export class RepositoryError extends Error {
     Object.defineProperty(this, KINDS, { value: Object.freeze(kinds), enumerable: false });
   }
 
+  /** Brand check: true for an instance of this class or a subclass from any copy of reposit (ESM or CJS build), not only this module's. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return hasKind(value, this.kind);
   }

@@ -1,3 +1,11 @@
+/**
+ * `reposit`: the core — entities (`defineEntity`), `BaseRepository` and the `Repository`
+ * contract, the typed errors, the cache (`CacheManager`, memory L1), `MemoryBackend`,
+ * request and transaction contexts, and the logger. No peer dependency is needed.
+ *
+ * @module reposit
+ */
+
 export type { MemoryBackendOptions } from './backends/memory/index.js';
 export { MemoryBackend } from './backends/memory/index.js';
 export * from './cache/index.js';

@@ -3,7 +3,7 @@ import type { CacheEntry } from './cache-entry.js';
 import { deepCopy, protect } from './immutable.js';
 
 /**
- * Options of {@link MemoryTier}.
+ * Options of the memory tier (L1).
  *
  * @example
  * ```ts

@@ -21,7 +21,9 @@
  * ```
  */
 export interface Serializer {
+  /** Turns a value into the text stored in L2. */
   serialize(value: unknown): string;
+  /** Turns stored text back into the value. */
   deserialize(text: string): unknown;
 }
 

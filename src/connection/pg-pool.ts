@@ -48,10 +48,12 @@ export interface PgQueryResult<R> {
  * ```
  */
 export interface PgPoolClient {
+  /** Runs one statement on this connection. */
   query<R = Record<string, unknown>>(config: PgQueryConfig): Promise<PgQueryResult<R>>;
   /** Returns the connection; `true` or an error destroys it instead. */
   release(destroy?: boolean | Error): void;
   // Listeners typed loosely so that pg's clients and look-alikes (PglitePool's) both fit.
+  /** Listens for errors of the idle connection. */
   on(event: 'error', listener: (...args: unknown[]) => void): unknown;
 }
 
@@ -66,9 +68,13 @@ export interface PgPoolClient {
  * ```
  */
 export interface PgPool {
+  /** Checks out a connection. */
   connect(): Promise<PgPoolClient>;
+  /** Closes every connection of the pool. */
   end(): Promise<void>;
+  /** Listens for errors of idle connections. */
   on(event: 'error', listener: (...args: unknown[]) => void): unknown;
+  /** Stops listening. */
   removeListener(event: 'error', listener: (...args: unknown[]) => void): unknown;
   readonly totalCount: number;
   readonly idleCount: number;

@@ -94,10 +94,12 @@ export interface TransactionOptions {
  * ```
  */
 export interface SqlExecutor {
+  /** Runs one statement (joining the ambient transaction, if any) with its values as parameters. */
   query<R = Record<string, unknown>>(
     sql: string,
     parameters: readonly unknown[],
     options?: QueryOptions,
   ): Promise<SqlResult<R>>;
+  /** Runs `fn` in a transaction (a savepoint when one is already open). */
   transaction<R>(fn: () => Promise<R>, options?: TransactionOptions): Promise<R>;
 }

@@ -12,9 +12,13 @@ import { REDACTED, redactSecrets } from './redact.js';
  * ```
  */
 export interface Logger {
+  /** Logs detail for debugging. */
   debug(obj: object, message?: string): void;
+  /** Logs a normal event. */
   info(obj: object, message?: string): void;
+  /** Logs something that went wrong and was handled. */
   warn(obj: object, message?: string): void;
+  /** Logs a failure that needs attention. */
   error(obj: object, message?: string): void;
 }
 

@@ -26,5 +26,6 @@ export interface AuditEntry {
  * ```
  */
 export interface AuditSink {
+  /** Stores the entries of one write; called inside the write's transaction when there is one. */
   record(entries: readonly AuditEntry[]): Promise<void>;
 }

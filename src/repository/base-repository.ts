@@ -15,6 +15,7 @@ import type { Repository, StreamOptions, UpdateOptions } from './repository.js';
 
 /** What a repository logs: warnings about work that failed after a write committed. */
 export interface RepositoryLogger {
+  /** Logs a warning with its context. */
   warn(object: Record<string, unknown>, message: string): void;
 }
 
@@ -31,6 +32,7 @@ export type RepositoryEntity<T extends object, ID, C> = Omit<
   Entity<T, keyof T & string, keyof T & string>,
   'parseId' | '__createInput'
 > & {
+  /** Validates an id and returns it typed; a `ValidationError` otherwise. */
   parseId(id: unknown): ID;
   readonly __createInput?: C;
 };

@@ -13,11 +13,17 @@
  * ```
  */
 export interface RepositoryHooks<T, ID, C> {
+  /** Before an entity is created; may return a replacement input. */
   beforeCreate?(input: C): C | undefined | Promise<C | undefined>;
+  /** After an entity was created, inside the transaction. */
   afterCreate?(entity: T): void | Promise<void>;
+  /** Before an entity is updated; may return a replacement patch. */
   beforeUpdate?(id: ID, patch: Partial<T>): Partial<T> | undefined | Promise<Partial<T> | undefined>;
+  /** After an entity was updated, inside the transaction. */
   afterUpdate?(entity: T, previous: T | null): void | Promise<void>;
+  /** Before an entity is deleted; throw to refuse. */
   beforeDelete?(id: ID): void | Promise<void>;
+  /** After an entity was deleted, inside the transaction. */
   afterDelete?(id: ID, previous: T | null): void | Promise<void>;
 }
 

@@ -2,7 +2,7 @@
  * `reposit/testing`: what users import for their own tests — the backend conformance
  * suite (vitest) and, from the Sheets work, a local Sheets API emulator.
  *
- * @module
+ * @module reposit/testing
  */
 
 export type { ConformanceInstance, ConformanceTarget, WidgetInput } from './conformance.js';

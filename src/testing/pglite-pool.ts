@@ -1,9 +1,11 @@
 /** The part of a PGlite instance the pool uses (from `@electric-sql/pglite`). */
 export interface PgliteDatabase {
+  /** Runs one statement with its values as parameters. */
   query<R = Record<string, unknown>>(
     text: string,
     parameters?: unknown[],
   ): Promise<{ rows: R[]; affectedRows?: number; command?: string }>;
+  /** Closes the database. */
   close(): Promise<void>;
 }
 
@@ -19,9 +21,13 @@ export interface PgliteQueryResult<R> {
 
 /** A checked-out client of a {@link PglitePool}: holds the single connection until released. */
 export interface PgliteClient {
+  /** Runs one statement on the held connection. */
   query<R = Record<string, unknown>>(input: QueryInput, values?: unknown[]): Promise<PgliteQueryResult<R>>;
+  /** Hands the connection back to the pool. */
   release(error?: unknown): void;
+  /** Present for pg compatibility; PGlite emits no events. */
   on(event: string, listener: (...args: never[]) => void): PgliteClient;
+  /** Present for pg compatibility. */
   removeListener(event: string, listener: (...args: never[]) => void): PgliteClient;
 }
 

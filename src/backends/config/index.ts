@@ -4,7 +4,7 @@
  * hot reload, versions with history and rollback, redacted secrets. `pg` (and `kysely`,
  * for the migration) are optional peers of this subpath.
  *
- * @module
+ * @module reposit/config
  */
 export type { ChangeContext, ConfigChangeListener, ConfigErrorListener } from './config-events.js';
 export type {

@@ -35,7 +35,9 @@ export interface BackfillCheckpoint {
  * ```
  */
 export interface CheckpointStore {
+  /** The last checkpoint saved, or undefined before the first batch. */
   load(): Promise<BackfillCheckpoint | undefined>;
+  /** Stores a checkpoint after a batch. */
   save(checkpoint: BackfillCheckpoint): Promise<void>;
 }
 

@@ -50,6 +50,7 @@ export class CircuitBreaker {
     this.#now = options.now ?? Date.now;
   }
 
+  /** `closed`, `open`, or `half-open` once `resetAfterMs` has passed since it opened. */
   get state(): BreakerState {
     if (this.#openedAt === undefined) return 'closed';
     return this.#now() - this.#openedAt >= this.#resetAfterMs ? 'half-open' : 'open';
@@ -64,12 +65,14 @@ export class CircuitBreaker {
     return true;
   }
 
+  /** Records a call that succeeded: the breaker closes. */
   success(): void {
     this.#failures = 0;
     this.#openedAt = undefined;
     this.#trialInFlight = false;
   }
 
+  /** Records a call that failed: the breaker opens at the threshold, or at once after a failed trial. */
   failure(): void {
     this.#failures++;
     if (this.#trialInFlight || this.#failures >= this.#threshold) this.#openedAt = this.#now();

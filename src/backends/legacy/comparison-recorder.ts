@@ -85,6 +85,7 @@ export class ComparisonRecorder {
     this.#sampleSize = sampleSize;
   }
 
+  /** Counts one shadow comparison (and keeps it in the sample when it mismatched). */
   record(observation: ShadowObservation): void {
     this.#counts[observation.outcome]++;
     if (observation.legacyMs !== undefined) this.#legacy.record(observation.legacyMs);
@@ -95,6 +96,7 @@ export class ComparisonRecorder {
     }
   }
 
+  /** The counts, latencies and the sample of mismatches so far. */
   report(): ComparisonReport {
     return {
       matched: this.#counts.matched,

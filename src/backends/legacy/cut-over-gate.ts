@@ -88,6 +88,7 @@ export class CutOverGate {
     this.#mismatches = 0;
   }
 
+  /** Whether cutting over is allowed now, with the mismatch rate over the window and the reason when not. */
   status(): CutOverStatus {
     const mismatchRate = this.#size === 0 ? 0 : this.#mismatches / this.#size;
     let reason: string | undefined;

@@ -41,6 +41,7 @@ export interface DeadLetter {
  * ```
  */
 export interface DeadLetterStore {
+  /** Stores a record that could not be converted (the latest per legacy id wins). */
   put(letter: DeadLetter): Promise<void>;
   /** Every dead letter, latest per legacy id. */
   list(): Promise<DeadLetter[]>;

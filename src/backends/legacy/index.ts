@@ -4,7 +4,7 @@
  * (big-bang, phased, parallel, hybrid) configure one phase machine; shadow reads are
  * compared, a backfill copies the rest and reconciliation reports the drift.
  *
- * @module
+ * @module reposit/legacy
  */
 
 export type { BackfillJobOptions, BackfillProgress, BackfillResult } from './backfill-job.js';

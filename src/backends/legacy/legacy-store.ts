@@ -23,11 +23,12 @@ export interface MigrationEntity<T> {
   readonly createdAtField: string | undefined;
   readonly softDeleteField: string | undefined;
   readonly generated: ReadonlySet<string>;
+  /** Validates a converted record against the new entity's schema. */
   parseEntity(value: unknown): T;
 }
 
 /**
- * Options of {@link LegacyStore}.
+ * Options of the legacy store.
  *
  * @example
  * ```ts

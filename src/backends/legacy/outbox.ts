@@ -34,6 +34,7 @@ export interface OutboxEntry {
  * ```
  */
 export interface OutboxStore {
+  /** Stores (or replaces) a secondary write to retry. */
   put(entry: OutboxEntry): Promise<void>;
   /** Removes the entry, but only if it is still the one enqueued at `enqueuedAt` (a newer failure stays). */
   remove(key: string, enqueuedAt: Date): Promise<void>;

@@ -26,12 +26,14 @@ export type CodecKind = 'string' | 'number' | 'bigint' | 'boolean' | 'date' | 'j
  */
 export interface FieldCodec {
   readonly kind: CodecKind;
+  /** A field value as a pg parameter. */
   encode(value: unknown): unknown;
+  /** A column value from pg as the field's value. */
   decode(value: unknown): unknown;
 }
 
 /**
- * Options of {@link fieldCodec}.
+ * Options of `fieldCodec`.
  *
  * @example
  * ```ts

@@ -3,7 +3,7 @@
  * sink, and the ConnectionManager. pg and kysely are peer dependencies of this subpath
  * only.
  *
- * @module
+ * @module reposit/postgres
  */
 export * from '../../connection/index.js';
 export { ColumnMapping, type MappedColumn } from './column-mapping.js';

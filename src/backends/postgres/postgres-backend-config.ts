@@ -14,6 +14,7 @@ export type EntityWithId<T extends object, ID> = Omit<
   Entity<T, any, any>,
   'parseId'
 > & {
+  /** Validates an id and returns it typed; a `ValidationError` otherwise. */
   parseId(id: unknown): ID;
 };
 

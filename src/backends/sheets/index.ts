@@ -1,3 +1,10 @@
+/**
+ * `reposit/sheets`: the Google Sheets backend on the official client, its gateway (quota,
+ * retries, batching), and two-way sync with another repository. `@googleapis/sheets` and
+ * `google-auth-library` are optional peers of this subpath.
+ *
+ * @module reposit/sheets
+ */
 export type { CellKind } from './cell-codec.js';
 export { TokenBucket, type TokenBucketOptions } from './rate-limiter.js';
 export { SheetsBackend, type SheetsBackendOptions, type SheetsMode } from './sheets-backend.js';

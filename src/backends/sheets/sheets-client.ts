@@ -13,10 +13,12 @@ import type { UpdatedSpreadsheet } from './grid-data.js';
  */
 export interface SheetsApiClient {
   readonly spreadsheets: {
+    /** `spreadsheets.get`: the spreadsheet's properties and tabs. */
     get(
       params: { spreadsheetId: string; fields?: string },
       options?: object,
     ): Promise<{ data: SpreadsheetData }>;
+    /** `spreadsheets.batchUpdate`: structural changes and cell writes. */
     batchUpdate(
       params: {
         spreadsheetId: string;
@@ -31,6 +33,7 @@ export interface SheetsApiClient {
       options?: object,
     ): Promise<{ data: { replies?: object[] | null; updatedSpreadsheet?: UpdatedSpreadsheet | null } }>;
     readonly values: {
+      /** `spreadsheets.values.batchGet`: the values of several ranges. */
       batchGet(
         params: {
           spreadsheetId: string;
@@ -41,6 +44,7 @@ export interface SheetsApiClient {
         },
         options?: object,
       ): Promise<{ data: { valueRanges?: { range?: string | null; values?: unknown[][] | null }[] | null } }>;
+      /** `spreadsheets.values.batchGetByDataFilter`: values selected by developer metadata. */
       batchGetByDataFilter(
         params: { spreadsheetId: string; requestBody: object },
         options?: object,
@@ -54,12 +58,14 @@ export interface SheetsApiClient {
             | null;
         };
       }>;
+      /** `spreadsheets.values.batchUpdateByDataFilter`: writes located by developer metadata. */
       batchUpdateByDataFilter(
         params: { spreadsheetId: string; requestBody: object },
         options?: object,
       ): Promise<{ data: { totalUpdatedCells?: number | null } }>;
     };
     readonly developerMetadata: {
+      /** `spreadsheets.developerMetadata.search`: finds developer metadata. */
       search(
         params: { spreadsheetId: string; requestBody: object },
         options?: object,

@@ -22,7 +22,9 @@ export type SyncState = Record<string, string>;
  * ```
  */
 export interface SyncStateStore {
+  /** The state of the last sync, or undefined before the first. */
   load(): Promise<SyncState | undefined>;
+  /** Stores the state after a chunk. */
   save(state: SyncState): Promise<void>;
 }
 

@@ -2,7 +2,7 @@
  * `reposit/redis`: the Redis parts of the cache (L2 tier, invalidation bus, write-behind
  * queue). ioredis is a peer dependency of this subpath only.
  *
- * @module
+ * @module reposit/redis
  */
 export type { RedisBusOptions } from './redis-bus.js';
 export { RedisBus } from './redis-bus.js';

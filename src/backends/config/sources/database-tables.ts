@@ -128,7 +128,9 @@ export async function ensureConfigSchema(pool: PgPoolLike, options: ConfigTableO
  * ```
  */
 export interface ConfigMigration {
+  /** Creates the tables (a Kysely instance). */
   up(db: unknown): Promise<void>;
+  /** Drops the tables. */
   down(db: unknown): Promise<void>;
 }
 

@@ -43,11 +43,17 @@ export interface PgNotificationLike {
  * ```
  */
 export interface PgPoolClientLike {
+  /** Runs one statement. */
   query(text: string, values?: unknown[]): Promise<PgResultLike>;
+  /** Returns the connection to the pool (or destroys it). */
   release(destroy?: boolean | Error): void;
+  /** Listens for NOTIFY messages, errors or the end of the connection. */
   on(event: 'notification', listener: (message: PgNotificationLike) => void): unknown;
+  /** Listens for errors of the connection. */
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /** Listens for the end of the connection. */
   on(event: 'end', listener: () => void): unknown;
+  /** Removes listeners. */
   removeAllListeners(event?: string): unknown;
 }
 
@@ -61,8 +67,11 @@ export interface PgPoolClientLike {
  * ```
  */
 export interface PgPoolLike {
+  /** Runs one statement on any connection. */
   query(text: string, values?: unknown[]): Promise<PgResultLike>;
+  /** Checks out a connection (the LISTEN connection, and write transactions). */
   connect(): Promise<PgPoolClientLike>;
+  /** Closes the pool. */
   end(): Promise<void>;
 }
 

@@ -35,6 +35,14 @@ export class FolderMigrationProvider implements MigrationProvider {
     this.#folder = path.resolve(folder);
   }
 
+  /**
+   * Reads the folder and imports every well-named migration file, keyed by its name.
+   * A malformed name or an unreadable folder is a `ValidationError`.
+   *
+   * ```ts
+   * const migrations = await new FolderMigrationProvider('./migrations').getMigrations();
+   * ```
+   */
   async getMigrations(): Promise<Record<string, Migration>> {
     let entries: string[];
     try {

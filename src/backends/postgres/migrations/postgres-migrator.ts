@@ -28,6 +28,7 @@ import { repositMigrations } from './reposit-migrations.js';
  * ```
  */
 export interface MigrationPool {
+  /** Checks out a connection (a pg `PoolClient`). */
   connect(): Promise<object>;
 }
 
