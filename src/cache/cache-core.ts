@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { ValidationError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
 import type { InvalidationBus, InvalidationMessage } from './bus.js';
 import { CacheCounters } from './cache-counters.js';
 import { type CacheEntry, decodeEntry, encodeEntry } from './cache-entry.js';
@@ -8,6 +9,7 @@ import { CacheEventEmitter } from './cache-events.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import { FAILED, GuardedRemote } from './guarded-remote.js';
 import { generationKey } from './keys.js';
+import { L2Signer, type L2SigningOptions } from './l2-signer.js';
 import { MemoryTier, type MemoryTierOptions } from './memory-tier.js';
 import type { RemoteTier, RemoteWrite } from './remote-tier.js';
 import { richJsonSerializer, type Serializer } from './serializer.js';
@@ -94,6 +96,18 @@ export interface CacheCoreOptions extends EntryOptions {
   readonly l2Timeout?: number;
   /** The L2 circuit breaker. @default { failureThreshold: 5, resetTimeoutMs: 1000 } */
   readonly breaker?: CircuitBreakerOptions;
+  /**
+   * Sign every L2 value (HMAC-SHA256 over key and value) and refuse, as a miss, any value
+   * whose signature does not verify: whoever can write to Redis cannot plant an entry.
+   * @default undefined (values are not signed)
+   */
+  readonly signing?: L2SigningOptions;
+  /**
+   * Where the cache reports what an operator must see (a refused L2 value). Lines carry
+   * the cache key and the reason, never a signing key.
+   * @default undefined (nothing is logged; events are emitted either way)
+   */
+  readonly logger?: Logger;
 }
 
 interface Timing {
@@ -138,6 +152,8 @@ export class CacheCore {
   readonly counters = new CacheCounters();
   readonly serializer: Serializer;
   readonly origin = randomUUID();
+  readonly #signer: L2Signer | undefined;
+  readonly #logger: Logger | undefined;
   readonly #defaults: Timing;
   readonly #flights = new SingleFlight<string, unknown>();
   readonly #localTags = new Map<string, Set<string>>();
@@ -153,6 +169,8 @@ export class CacheCore {
   constructor(options: CacheCoreOptions = {}) {
     this.l1 = new MemoryTier(options.l1);
     this.serializer = options.serializer ?? richJsonSerializer;
+    this.#signer = options.signing === undefined ? undefined : new L2Signer(options.signing);
+    this.#logger = options.logger;
     this.l2 = options.l2
       ? new GuardedRemote(
           options.l2,
@@ -300,7 +318,9 @@ export class CacheCore {
     return missing;
   }
 
-  #decode(key: string, text: string): CacheEntry | undefined {
+  #decode(key: string, stored: string): CacheEntry | undefined {
+    const text = this.#verified(key, stored);
+    if (text === undefined) return undefined;
     const parts = decodeEntry(text);
     if (parts === null) return undefined;
     try {
@@ -310,6 +330,24 @@ export class CacheCore {
       this.events.emit('error', { tier: 'l2', operation: `decode ${key}`, error });
       return undefined;
     }
+  }
+
+  /** The text of a stored L2 value, or undefined when signing is on and it does not verify. */
+  #verified(key: string, stored: string): string | undefined {
+    if (this.#signer === undefined) return stored;
+    const text = this.#signer.verify(key, stored);
+    if (text !== 'unsigned' && text !== 'bad-signature') return text;
+    // Left in place: the next load's write-back replaces it (deleting would bump the
+    // generation and refuse that very write-back).
+    this.counters.l2Rejected++;
+    this.events.emit('rejected', { tier: 'l2', key, reason: text });
+    this.#logger?.warn({ tier: 'l2', key, reason: text }, 'L2 value refused: its signature does not verify');
+    return undefined;
+  }
+
+  /** What to store in L2 under `key`: the text, signed when signing is on. */
+  #sealed(key: string, text: string): string {
+    return this.#signer === undefined ? text : this.#signer.sign(key, text);
   }
 
   async #serveStale(
@@ -451,7 +489,7 @@ export class CacheCore {
       if (generations) {
         remote.push({
           key,
-          value: text,
+          value: this.#sealed(key, text),
           ttlMs: entry.staleUntil - now,
           generation: generations.get(key) ?? null,
         });
@@ -551,7 +589,7 @@ export class CacheCore {
       }
       remote.push({
         key: item.key,
-        value: text,
+        value: this.#sealed(item.key, text),
         ttlMs: Math.max(1, entry.staleUntil - now),
         version: item.version,
       });

@@ -16,6 +16,15 @@ export interface CacheEvents {
   hit: { readonly tier: CacheTier; readonly key: string };
   /** A key was not in a tier. */
   miss: { readonly tier: CacheTier; readonly key: string };
+  /**
+   * A value read from a tier was refused because its signature did not verify (the
+   * `signing` option); it was treated as a miss.
+   */
+  rejected: {
+    readonly tier: CacheTier;
+    readonly key: string;
+    readonly reason: 'unsigned' | 'bad-signature';
+  };
   /** A stale value was served while a refresh runs (grace). */
   stale: { readonly key: string };
   /** The loader ran for keys. */
