@@ -11,6 +11,7 @@ import { FAILED, GuardedRemote } from './guarded-remote.js';
 import { generationKey } from './keys.js';
 import { L2Signer, type L2SigningOptions } from './l2-signer.js';
 import { MemoryTier, type MemoryTierOptions } from './memory-tier.js';
+import { remoteError } from './remote-error.js';
 import type { RemoteTier, RemoteWrite } from './remote-tier.js';
 import { richJsonSerializer, type Serializer } from './serializer.js';
 import { SingleFlight } from './single-flight.js';
@@ -171,6 +172,16 @@ export class CacheCore {
     this.serializer = options.serializer ?? richJsonSerializer;
     this.#signer = options.signing === undefined ? undefined : new L2Signer(options.signing);
     this.#logger = options.logger;
+    if (this.#logger) {
+      const logger = this.#logger;
+      // Errors reach the event already typed and stripped of driver arguments.
+      this.events.on('error', ({ tier, operation, error }) =>
+        logger.warn(
+          { tier, operation, err: error },
+          'cache tier operation failed; the call went on without it',
+        ),
+      );
+    }
     this.l2 = options.l2
       ? new GuardedRemote(
           options.l2,
@@ -190,9 +201,23 @@ export class CacheCore {
             this.#flights.forget(this.#allFlightKeys());
             this.events.emit('bus:reconnected', {});
           },
-          onError: (error) => this.events.emit('error', { tier: 'bus', operation: 'bus', error }),
+          onError: (error) =>
+            this.events.emit('error', {
+              tier: 'bus',
+              operation: 'bus',
+              error: remoteError(error, 'bus', 'bus'),
+            }),
         })
       : Promise.resolve();
+    // A failed subscription rejects ready() with a typed error (the driver's error holds
+    // the AUTH arguments), and is reported as an event; an application that never awaits
+    // ready() must not die of an unhandled rejection.
+    this.ready = this.ready.catch((error: unknown) => {
+      const typed = remoteError(error, 'bus', 'subscribe');
+      this.events.emit('error', { tier: 'bus', operation: 'subscribe', error: typed });
+      throw typed;
+    });
+    this.ready.catch(() => {});
   }
 
   /** The timing of one call: its options over the defaults. */
@@ -738,7 +763,11 @@ export class CacheCore {
 
   #track(promise: Promise<unknown>): void {
     const tracked = promise.catch((error: unknown) => {
-      this.events.emit('error', { tier: 'l2', operation: 'background', error });
+      this.events.emit('error', {
+        tier: 'l2',
+        operation: 'background',
+        error: remoteError(error, this.l2?.tier.name ?? 'l2', 'background'),
+      });
     });
     this.#background.add(tracked);
     tracked.finally(() => this.#background.delete(tracked));

@@ -29,7 +29,12 @@ export interface CacheEvents {
   stale: { readonly key: string };
   /** The loader ran for keys. */
   load: { readonly keys: readonly string[]; readonly durationMs: number; readonly ok: boolean };
-  /** A tier operation failed (the caller was not failed). */
+  /**
+   * A tier operation failed (the caller was not failed). L2 and bus failures arrive as
+   * typed errors (`ConnectionError` for credentials, permissions, TLS and the network,
+   * `TimeoutError`, `UnavailableError`) that carry nothing of the driver's command
+   * arguments, so they are safe to log.
+   */
   error: { readonly tier: CacheTier | 'bus'; readonly operation: string; readonly error: unknown };
   /** A tier's circuit breaker changed state. */
   breaker: { readonly tier: CacheTier; readonly state: BreakerState };

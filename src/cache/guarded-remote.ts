@@ -1,6 +1,7 @@
 import type { CacheCounters } from './cache-counters.js';
 import type { CacheEventEmitter } from './cache-events.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import { remoteError } from './remote-error.js';
 import type { RemoteTier } from './remote-tier.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -77,7 +78,12 @@ export class GuardedRemote {
     } catch (error) {
       this.breaker.failure();
       this.#counters.l2Errors++;
-      this.#events.emit('error', { tier: 'l2', operation, error });
+      // Typed and stripped of the driver's command arguments (a password, a cached value).
+      this.#events.emit('error', {
+        tier: 'l2',
+        operation,
+        error: remoteError(error, this.tier.name, operation, this.tier.lastConnectionError),
+      });
       return FAILED;
     }
   }

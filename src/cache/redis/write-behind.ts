@@ -3,6 +3,7 @@ import { Cluster, type Redis } from 'ioredis';
 import { TimeoutError, UnavailableError, ValidationError } from '../../errors.js';
 import { assertName } from '../keys.js';
 import type { ManagedEntityCache } from '../managed-entity-cache.js';
+import { remoteError } from '../remote-error.js';
 import { richJsonSerializer, type Serializer } from '../serializer.js';
 import { withTimeout } from '../with-timeout.js';
 import { type RedisConnection, RedisTier } from './redis-tier.js';
@@ -191,7 +192,7 @@ export class WriteBehindQueue<T, ID> {
         );
       }
       throw new UnavailableError('Redis did not accept the write-behind entry; the write was not queued', {
-        cause: error,
+        cause: remoteError(error, 'redis', 'write-behind enqueue'),
         retryable: true,
       });
     }
@@ -226,7 +227,7 @@ export class WriteBehindQueue<T, ID> {
     } catch (error) {
       throw new UnavailableError(
         'The write-behind queue could not flush on close; queued entries stay in Redis for the next flusher',
-        { cause: error, retryable: true },
+        { cause: remoteError(error, 'redis', 'write-behind close'), retryable: true },
       );
     } finally {
       this.#closed = true;
@@ -241,7 +242,7 @@ export class WriteBehindQueue<T, ID> {
       try {
         await this.#step(false);
       } catch (error) {
-        this.#options.onError?.(error);
+        this.#options.onError?.(remoteError(error, 'redis', 'write-behind read'));
         // The stream (and its group) may have been deleted under us: create them again.
         if (error instanceof Error && error.message.includes('NOGROUP')) {
           this.#groupReady = undefined;
