@@ -1,3 +1,4 @@
+import { isTlsFailureCode } from '../connection/tls-failure.js';
 import { ConnectionError, isRepositoryError, type RepositoryError, UnavailableError } from '../errors.js';
 import { redactSecrets } from '../observability/redact.js';
 
@@ -11,9 +12,6 @@ const NETWORK_CODES = new Set([
   'EPIPE',
   'EAI_AGAIN',
 ]);
-
-/** Certificate and handshake failures (Node's TLS codes and OpenSSL's verify codes). */
-const TLS_FAILURE = /^(ERR_TLS_|ERR_SSL_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|CERT_|HOSTNAME_MISMATCH)/;
 
 /**
  * Turns whatever an L2 tier or bus threw into a typed error that is safe to log.
@@ -55,7 +53,7 @@ export function remoteError(
   const reason =
     cause.name === 'MaxRetriesPerRequestError' && connectionError ? sanitized(connectionError) : cause;
   const code = (reason as { code?: unknown }).code;
-  if (typeof code === 'string' && TLS_FAILURE.test(code)) {
+  if (isTlsFailureCode(code)) {
     return new ConnectionError(
       `${tier} TLS handshake failed (${operation}): ${reason.message}. Check the CA, the server name and the certificates`,
       { cause: reason, retryable: false },
