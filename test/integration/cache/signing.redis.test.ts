@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBackend } from '../../../src/backends/memory/memory-backend.js';
 import { encodeEntry } from '../../../src/cache/cache-entry.js';
 import { CacheManager } from '../../../src/cache/cache-manager.js';
+import { renderPrometheus } from '../../../src/cache/cache-stats.js';
 import { L2Signer, type SigningKey } from '../../../src/cache/l2-signer.js';
 import { RedisTier } from '../../../src/cache/redis/redis-tier.js';
 import { richJsonSerializer } from '../../../src/cache/serializer.js';
@@ -120,6 +121,7 @@ describe('signed L2 values through a repository', () => {
     expect((await repo.getById('b'))?.name).toBe('name b');
     expect(await repo.getById('ghost')).toBeNull();
     expect(cache.stats().l2).toMatchObject({ rejected: 2, hits: 0 });
+    expect(renderPrometheus(cache.stats())).toContain('reposit_cache_rejected_total{tier="l2"} 2');
     expect(rejected).toEqual([
       { tier: 'l2', key, reason: 'unsigned' },
       { tier: 'l2', key: ghostKey, reason: 'unsigned' },
