@@ -1,4 +1,5 @@
 import type { BreakerState } from './circuit-breaker.js';
+import type { RejectionReason } from './l2-signer.js';
 
 /** Which tier an event or counter is about. */
 export type CacheTier = 'l1' | 'l2';
@@ -23,7 +24,7 @@ export interface CacheEvents {
   rejected: {
     readonly tier: CacheTier;
     readonly key: string;
-    readonly reason: 'unsigned' | 'bad-signature';
+    readonly reason: RejectionReason;
   };
   /** A stale value was served while a refresh runs (grace). */
   stale: { readonly key: string };

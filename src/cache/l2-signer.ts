@@ -30,7 +30,14 @@ export interface L2SigningOptions {
   readonly keys: SigningKey | readonly SigningKey[];
 }
 
-/** Why a value read from L2 was refused. */
+/**
+ * Why a value read from L2 was refused.
+ *
+ * @example
+ * ```ts
+ * cache.events.on('rejected', ({ reason }: { reason: RejectionReason }) => alert(reason));
+ * ```
+ */
 export type RejectionReason = 'unsigned' | 'bad-signature';
 
 const MARK = '~';
