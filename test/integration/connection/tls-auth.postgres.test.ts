@@ -68,7 +68,10 @@ afterAll(async () => {
 
 describe('PostgreSQL over TLS with SCRAM passwords', () => {
   it('connects with ssl { ca, rejectUnauthorized: true } passed through to pg', async () => {
-    const db = manager(node());
+    const primary = node();
+    const db = manager(primary);
+    // The very object given, not a copy or a rewrite of it.
+    expect((db.primaryPool as unknown as { options: { ssl: unknown } }).options.ssl).toBe(primary.ssl);
     const { rows } = await db.query<{ ssl: boolean; user: string }>(
       'select ssl, current_user as user from pg_stat_ssl where pid = pg_backend_pid()',
     );
