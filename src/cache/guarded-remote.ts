@@ -65,6 +65,20 @@ export class GuardedRemote {
     });
   }
 
+  /**
+   * The failure as a typed error stripped of the driver's command arguments (a password,
+   * a cached value). Never throws: `call` must always settle, or batched reads would hang.
+   */
+  #typed(error: unknown, operation: string): unknown {
+    let connectionError: unknown;
+    try {
+      connectionError = this.tier.lastConnectionError;
+    } catch {
+      // A tier's own getter failing must not turn an L2 failure into a hang.
+    }
+    return remoteError(error, this.tier.name, operation, connectionError);
+  }
+
   /** Runs one tier operation under the timeout and the breaker. */
   async call<T>(operation: string, run: (tier: RemoteTier) => Promise<T>): Promise<T | typeof FAILED> {
     if (!this.breaker.allow()) {
@@ -78,12 +92,7 @@ export class GuardedRemote {
     } catch (error) {
       this.breaker.failure();
       this.#counters.l2Errors++;
-      // Typed and stripped of the driver's command arguments (a password, a cached value).
-      this.#events.emit('error', {
-        tier: 'l2',
-        operation,
-        error: remoteError(error, this.tier.name, operation, this.tier.lastConnectionError),
-      });
+      this.#events.emit('error', { tier: 'l2', operation, error: this.#typed(error, operation) });
       return FAILED;
     }
   }

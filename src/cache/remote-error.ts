@@ -76,7 +76,7 @@ export function remoteError(
 function sanitized(error: unknown): Error & { code?: string } {
   const original = error instanceof Error ? error : undefined;
   const copy: Error & { code?: string } = new Error(
-    redactSecrets(original ? original.message : String(error)),
+    redactSecrets(original ? original.message : describe(error)),
   );
   if (original) copy.name = original.name;
   const code = (error as { code?: unknown } | null)?.code;
@@ -85,4 +85,13 @@ function sanitized(error: unknown): Error & { code?: string } {
   // nothing of the original message survives unredacted.
   copy.stack = `${copy.name}: ${copy.message}`;
   return copy;
+}
+
+/** `String(value)`, or a fixed text for values whose conversion throws (a null-prototype object). */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return 'unknown error';
+  }
 }

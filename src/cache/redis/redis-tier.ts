@@ -71,7 +71,11 @@ export class RedisTier implements RemoteTier {
   readonly #genTtl: number;
   readonly #coalesce: boolean;
   #pending: PendingRead[] = [];
-  #lastConnectionError: unknown;
+  /**
+   * The last error the tier's own client reported while (re)connecting; undefined once
+   * ready (a plain field, so a Proxy around the tier still reads it).
+   */
+  lastConnectionError: unknown;
 
   constructor(options: RedisTierOptions) {
     this.client = createClient(options);
@@ -80,20 +84,15 @@ export class RedisTier implements RemoteTier {
     // ioredis from printing every reconnection attempt as unhandled.
     if (this.#owned) {
       this.client.on('error', (error: unknown) => {
-        this.#lastConnectionError = error;
+        this.lastConnectionError = error;
       });
       this.client.on('ready', () => {
-        this.#lastConnectionError = undefined;
+        this.lastConnectionError = undefined;
       });
     }
     this.#cluster = this.client instanceof Cluster;
     this.#genTtl = options.generationTtlMs ?? 86_400_000;
     this.#coalesce = options.coalesce ?? false;
-  }
-
-  /** The last error the tier's own client reported while (re)connecting; undefined once ready. */
-  get lastConnectionError(): unknown {
-    return this.#lastConnectionError;
   }
 
   get(keys: readonly string[]): Promise<(string | null)[]> {

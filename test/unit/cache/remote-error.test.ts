@@ -1,7 +1,11 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { CacheManager } from '../../../src/cache/cache-manager.js';
+import { RedisTier } from '../../../src/cache/redis/redis-tier.js';
 import { remoteError } from '../../../src/cache/remote-error.js';
 import { ConnectionError, TimeoutError, UnavailableError } from '../../../src/errors.js';
+import { countingTier } from '../../support/cache.js';
+import { freePort } from '../../support/redis-server.js';
 
 const SECRET = 'pa55-w0rd-never-logged';
 
@@ -65,5 +69,25 @@ describe('remoteError', () => {
   it('passes reposit errors through', () => {
     const timeout = new TimeoutError('L2 get timed out', { timeoutMs: 50 });
     expect(remoteError(timeout, 'redis', 'get')).toBe(timeout);
+  });
+});
+
+describe('an L2 failure through a wrapped tier', () => {
+  it('settles the read and reports a typed error, even through a Proxy around the tier', async () => {
+    // Nothing listens on the port: every command fails with a refused connection.
+    const tier = countingTier(
+      new RedisTier({ redis: { host: '127.0.0.1', port: await freePort(), retryStrategy: () => 50 } }),
+    );
+    const cache = new CacheManager({ namespace: 'wrapped', l2: tier, l2Timeout: 5_000 });
+    const errors: unknown[] = [];
+    cache.events.on('error', ({ error }) => errors.push(error));
+    try {
+      expect(await cache.getOrLoad('k', async () => 'loaded')).toBe('loaded');
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors[0]).toBeInstanceOf(ConnectionError);
+      expect((errors[0] as Error).message).toMatch(/unreachable \(get\): connect ECONNREFUSED/);
+    } finally {
+      await cache.close();
+    }
   });
 });
