@@ -104,8 +104,9 @@ export interface CacheCoreOptions extends EntryOptions {
    */
   readonly signing?: L2SigningOptions;
   /**
-   * Where the cache reports what an operator must see (a refused L2 value). Lines carry
-   * the cache key and the reason, never a signing key.
+   * Where the cache reports what an operator must see, at warn: a refused L2 value (with
+   * the cache key and the reason) and every `error` event (L2 and bus failures, already
+   * typed and stripped of driver arguments). No line carries a password or a signing key.
    * @default undefined (nothing is logged; events are emitted either way)
    */
   readonly logger?: Logger;
