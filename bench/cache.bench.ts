@@ -1,6 +1,7 @@
 /**
  * The cache against its raw baselines, in one run: an L1 hit against a raw lru-cache get,
- * an L2 hit against a raw ioredis GET + JSON.parse (concurrency 1 and 32), a miss
+ * an L2 hit against a raw ioredis GET + JSON.parse (concurrency 1 and 32), an L2 hit
+ * with `signing` against the same read unsigned, a miss
  * against the uncached load, and bentocache on the same L1 and L2 workloads.
  *
  * Each section runs its workloads in alternating rounds (ROUNDS, default 5) and reports
@@ -12,6 +13,7 @@
  * Needs Redis (TEST_REDIS_URL or 127.0.0.1:6379) and PostgreSQL (TEST_DATABASE_URL or
  * 127.0.0.1:5432). Prints Markdown for docs/benchmarks.md.
  */
+import { randomBytes } from 'node:crypto';
 import { BentoCache, bentostore } from 'bentocache';
 import { memoryDriver } from 'bentocache/drivers/memory';
 import { redisDriver } from 'bentocache/drivers/redis';
@@ -140,8 +142,22 @@ async function l2(): Promise<void> {
   for (let i = 0; i < KEYS; i++) pipeline.set(`${namespace}:raw:${i}`, JSON.stringify(row(i)));
   await pipeline.exec();
   for (let i = 0; i < KEYS; i++) await seeding.set(`k${i}`, row(i), { ttl: 3_600_000 });
+  const signing = { keys: randomBytes(32) };
+  const signedNamespace = `${namespace}s`;
+  const seedingSigned = new CacheManager({
+    namespace: signedNamespace,
+    l2: new RedisTier({ client: redis }),
+    signing,
+  });
+  for (let i = 0; i < KEYS; i++) await seedingSigned.set(`k${i}`, row(i), { ttl: 3_600_000 });
   // L1 holds one entry, so nearly every read goes to L2 (and pays the promotion into L1).
   const cache = new CacheManager({ namespace, l1: { maxEntries: 1 }, l2: new RedisTier({ client: redis }) });
+  const signed = new CacheManager({
+    namespace: signedNamespace,
+    l1: { maxEntries: 1 },
+    l2: new RedisTier({ client: redis }),
+    signing,
+  });
   const bentoRedis = new Redis(redisUrl);
   const bento = new BentoCache({
     default: 'r',
@@ -166,9 +182,19 @@ async function l2(): Promise<void> {
     ['reposit CacheManager.get (L2 hit)', async (w, i) => cache.get(`k${pick(i, w)}`)],
     ['bentocache get (L2 hit)', async (w, i) => bento.get({ key: `k${pick(i, w)}` })],
   ]);
+  // Signing against its own unsigned twin, so the ratio is the overhead of the HMAC alone.
+  await interleavedSection('L2 hit, signed against unsigned values, concurrency 1', [
+    ['reposit CacheManager.get (L2 hit, unsigned)', async (i) => cache.get(`k${pick(i, 0)}`)],
+    ['reposit CacheManager.get (L2 hit, signing on)', async (i) => signed.get(`k${pick(i, 0)}`)],
+  ]);
+  await section('L2 hit, signed against unsigned values, concurrency 32', 32, [
+    ['reposit CacheManager.get (L2 hit, unsigned)', async (w, i) => cache.get(`k${pick(i, w)}`)],
+    ['reposit CacheManager.get (L2 hit, signing on)', async (w, i) => signed.get(`k${pick(i, w)}`)],
+  ]);
   await bento.clear();
   await bento.disconnect();
   await seeding.clear();
+  await seedingSigned.clear();
   const rawKeys = await redis.keys(`${namespace}*`);
   if (rawKeys.length > 0) await redis.del(...rawKeys);
   redis.disconnect();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { ValidationError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
 import type { InvalidationBus, InvalidationMessage } from './bus.js';
 import { CacheCounters } from './cache-counters.js';
 import { type CacheEntry, decodeEntry, encodeEntry } from './cache-entry.js';
@@ -9,7 +10,9 @@ import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import { coarseNow } from './coarse-clock.js';
 import { FAILED, GuardedRemote } from './guarded-remote.js';
 import { generationKey } from './keys.js';
+import { L2Signer, type L2SigningOptions } from './l2-signer.js';
 import { MemoryTier, type MemoryTierOptions } from './memory-tier.js';
+import { remoteError } from './remote-error.js';
 import type { RemoteTier, RemoteWrite } from './remote-tier.js';
 import { richJsonSerializer, type Serializer } from './serializer.js';
 import { SingleFlight } from './single-flight.js';
@@ -95,6 +98,19 @@ export interface CacheCoreOptions extends EntryOptions {
   readonly l2Timeout?: number;
   /** The L2 circuit breaker. @default { failureThreshold: 5, resetTimeoutMs: 1000 } */
   readonly breaker?: CircuitBreakerOptions;
+  /**
+   * Sign every L2 value (HMAC-SHA256 over key and value) and refuse, as a miss, any value
+   * whose signature does not verify: whoever can write to Redis cannot plant an entry.
+   * @default undefined (values are not signed)
+   */
+  readonly signing?: L2SigningOptions;
+  /**
+   * Where the cache reports what an operator must see, at warn: a refused L2 value (with
+   * the cache key and the reason) and every `error` event (L2 and bus failures, already
+   * typed and stripped of driver arguments). No line carries a password or a signing key.
+   * @default undefined (nothing is logged; events are emitted either way)
+   */
+  readonly logger?: Logger;
 }
 
 interface Timing {
@@ -139,6 +155,8 @@ export class CacheCore {
   readonly counters = new CacheCounters();
   readonly serializer: Serializer;
   readonly origin = randomUUID();
+  readonly #signer: L2Signer | undefined;
+  readonly #logger: Logger | undefined;
   readonly #defaults: Timing;
   readonly #flights = new SingleFlight<string, unknown>();
   readonly #localTags = new Map<string, Set<string>>();
@@ -154,6 +172,18 @@ export class CacheCore {
   constructor(options: CacheCoreOptions = {}) {
     this.l1 = new MemoryTier(options.l1);
     this.serializer = options.serializer ?? richJsonSerializer;
+    this.#signer = options.signing === undefined ? undefined : new L2Signer(options.signing);
+    this.#logger = options.logger;
+    if (this.#logger) {
+      const logger = this.#logger;
+      // Errors reach the event already typed and stripped of driver arguments.
+      this.events.on('error', ({ tier, operation, error }) =>
+        logger.warn(
+          { tier, operation, err: error },
+          'cache tier operation failed; the call went on without it',
+        ),
+      );
+    }
     this.l2 = options.l2
       ? new GuardedRemote(
           options.l2,
@@ -173,9 +203,23 @@ export class CacheCore {
             this.#flights.forget(this.#allFlightKeys());
             this.events.emit('bus:reconnected', {});
           },
-          onError: (error) => this.events.emit('error', { tier: 'bus', operation: 'bus', error }),
+          onError: (error) =>
+            this.events.emit('error', {
+              tier: 'bus',
+              operation: 'bus',
+              error: remoteError(error, 'bus', 'bus'),
+            }),
         })
       : Promise.resolve();
+    // A failed subscription rejects ready() with a typed error (the driver's error holds
+    // the AUTH arguments), and is reported as an event; an application that never awaits
+    // ready() must not die of an unhandled rejection.
+    this.ready = this.ready.catch((error: unknown) => {
+      const typed = remoteError(error, 'bus', 'subscribe');
+      this.events.emit('error', { tier: 'bus', operation: 'subscribe', error: typed });
+      throw typed;
+    });
+    this.ready.catch(() => {});
   }
 
   /** The timing of one call: its options over the defaults. */
@@ -301,7 +345,9 @@ export class CacheCore {
     return missing;
   }
 
-  #decode(key: string, text: string): CacheEntry | undefined {
+  #decode(key: string, stored: string): CacheEntry | undefined {
+    const text = this.#verified(key, stored);
+    if (text === undefined) return undefined;
     const parts = decodeEntry(text);
     if (parts === null) return undefined;
     try {
@@ -311,6 +357,24 @@ export class CacheCore {
       this.events.emit('error', { tier: 'l2', operation: `decode ${key}`, error });
       return undefined;
     }
+  }
+
+  /** The text of a stored L2 value, or undefined when signing is on and it does not verify. */
+  #verified(key: string, stored: string): string | undefined {
+    if (this.#signer === undefined) return stored;
+    const text = this.#signer.verify(key, stored);
+    if (text !== 'unsigned' && text !== 'bad-signature') return text;
+    // Left in place: the next load's write-back replaces it (deleting would bump the
+    // generation and refuse that very write-back).
+    this.counters.l2Rejected++;
+    this.events.emit('rejected', { tier: 'l2', key, reason: text });
+    this.#logger?.warn({ tier: 'l2', key, reason: text }, 'L2 value refused: its signature does not verify');
+    return undefined;
+  }
+
+  /** What to store in L2 under `key`: the text, signed when signing is on. */
+  #sealed(key: string, text: string): string {
+    return this.#signer === undefined ? text : this.#signer.sign(key, text);
   }
 
   async #serveStale(
@@ -452,7 +516,7 @@ export class CacheCore {
       if (generations) {
         remote.push({
           key,
-          value: text,
+          value: this.#sealed(key, text),
           ttlMs: entry.staleUntil - now,
           generation: generations.get(key) ?? null,
         });
@@ -552,7 +616,7 @@ export class CacheCore {
       }
       remote.push({
         key: item.key,
-        value: text,
+        value: this.#sealed(item.key, text),
         ttlMs: Math.max(1, entry.staleUntil - now),
         version: item.version,
       });
@@ -701,7 +765,11 @@ export class CacheCore {
 
   #track(promise: Promise<unknown>): void {
     const tracked = promise.catch((error: unknown) => {
-      this.events.emit('error', { tier: 'l2', operation: 'background', error });
+      this.events.emit('error', {
+        tier: 'l2',
+        operation: 'background',
+        error: remoteError(error, this.l2?.tier.name ?? 'l2', 'background'),
+      });
     });
     this.#background.add(tracked);
     tracked.finally(() => this.#background.delete(tracked));

@@ -7,6 +7,8 @@ export class CacheCounters {
   l2Errors = 0;
   /** L2 calls not made because the breaker was open. */
   l2Skipped = 0;
+  /** L2 values refused because their signature did not verify (signing on). */
+  l2Rejected = 0;
   staleServed = 0;
   loads = 0;
   loadErrors = 0;

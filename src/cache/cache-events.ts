@@ -1,4 +1,5 @@
 import type { BreakerState } from './circuit-breaker.js';
+import type { RejectionReason } from './l2-signer.js';
 
 /** Which tier an event or counter is about. */
 export type CacheTier = 'l1' | 'l2';
@@ -16,11 +17,25 @@ export interface CacheEvents {
   hit: { readonly tier: CacheTier; readonly key: string };
   /** A key was not in a tier. */
   miss: { readonly tier: CacheTier; readonly key: string };
+  /**
+   * A value read from a tier was refused because its signature did not verify (the
+   * `signing` option); it was treated as a miss.
+   */
+  rejected: {
+    readonly tier: CacheTier;
+    readonly key: string;
+    readonly reason: RejectionReason;
+  };
   /** A stale value was served while a refresh runs (grace). */
   stale: { readonly key: string };
   /** The loader ran for keys. */
   load: { readonly keys: readonly string[]; readonly durationMs: number; readonly ok: boolean };
-  /** A tier operation failed (the caller was not failed). */
+  /**
+   * A tier operation failed (the caller was not failed). L2 and bus failures arrive as
+   * typed errors (`ConnectionError` for credentials, permissions, TLS and the network,
+   * `TimeoutError`, `UnavailableError`) that carry nothing of the driver's command
+   * arguments, so they are safe to log.
+   */
   error: { readonly tier: CacheTier | 'bus'; readonly operation: string; readonly error: unknown };
   /** A tier's circuit breaker changed state. */
   breaker: { readonly tier: CacheTier; readonly state: BreakerState };

@@ -88,7 +88,15 @@ export class CacheManager {
     return this.#core.events;
   }
 
-  /** Resolves once the bus subscription is up (immediately without a bus). */
+  /**
+   * Resolves once the bus subscription is up (immediately without a bus); rejects with a
+   * typed error (e.g. `ConnectionError` for refused credentials) when it cannot be.
+   *
+   * @example
+   * ```ts
+   * await cache.ready();
+   * ```
+   */
   ready(): Promise<void> {
     return this.#core.ready;
   }

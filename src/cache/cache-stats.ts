@@ -24,6 +24,8 @@ export interface CacheStats {
     readonly errors: number;
     /** Calls not made because the breaker was open. */
     readonly skipped: number;
+    /** Values refused because their signature did not verify (each also counts as a miss). */
+    readonly rejected: number;
     readonly breaker: BreakerState | 'none';
   };
   readonly staleServed: number;
@@ -57,6 +59,7 @@ export function snapshotStats(
       misses: counters.l2Misses,
       errors: counters.l2Errors,
       skipped: counters.l2Skipped,
+      rejected: counters.l2Rejected,
       breaker: breaker ?? 'none',
     },
     staleServed: counters.staleServed,
@@ -117,6 +120,9 @@ export function renderPrometheus(stats: CacheStats, prefix = 'reposit_cache'): s
   ]);
   metric('skipped_total', 'counter', 'Tier calls skipped while the breaker was open.', [
     ['{tier="l2"}', stats.l2.skipped],
+  ]);
+  metric('rejected_total', 'counter', 'Values refused because their signature did not verify.', [
+    ['{tier="l2"}', stats.l2.rejected],
   ]);
   metric(
     'breaker_state',

@@ -1,6 +1,7 @@
 import type { CacheCounters } from './cache-counters.js';
 import type { CacheEventEmitter } from './cache-events.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import { remoteError } from './remote-error.js';
 import type { RemoteTier } from './remote-tier.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -64,6 +65,20 @@ export class GuardedRemote {
     });
   }
 
+  /**
+   * The failure as a typed error stripped of the driver's command arguments (a password,
+   * a cached value). Never throws: `call` must always settle, or batched reads would hang.
+   */
+  #typed(error: unknown, operation: string): unknown {
+    let connectionError: unknown;
+    try {
+      connectionError = this.tier.lastConnectionError;
+    } catch {
+      // A tier's own getter failing must not turn an L2 failure into a hang.
+    }
+    return remoteError(error, this.tier.name, operation, connectionError);
+  }
+
   /** Runs one tier operation under the timeout and the breaker. */
   async call<T>(operation: string, run: (tier: RemoteTier) => Promise<T>): Promise<T | typeof FAILED> {
     if (!this.breaker.allow()) {
@@ -77,7 +92,7 @@ export class GuardedRemote {
     } catch (error) {
       this.breaker.failure();
       this.#counters.l2Errors++;
-      this.#events.emit('error', { tier: 'l2', operation, error });
+      this.#events.emit('error', { tier: 'l2', operation, error: this.#typed(error, operation) });
       return FAILED;
     }
   }

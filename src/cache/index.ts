@@ -11,6 +11,7 @@ export type { BreakerState, CircuitBreakerOptions } from './circuit-breaker.js';
 export { CircuitBreaker } from './circuit-breaker.js';
 export { FrozenDate } from './immutable.js';
 export { EntityKeys } from './keys.js';
+export type { L2SigningOptions, RejectionReason, SigningKey } from './l2-signer.js';
 export type { CacheableEntity, EntityCacheOptions } from './managed-entity-cache.js';
 export { ManagedEntityCache } from './managed-entity-cache.js';
 export type { MemoryTierOptions } from './memory-tier.js';

@@ -18,6 +18,12 @@
 export interface RemoteTier {
   /** A short name for stats and events, e.g. `redis`. */
   readonly name: string;
+  /**
+   * The last connection-level failure of the tier's own client (a refused certificate,
+   * a closed port), to explain commands that failed without saying why; undefined while
+   * connected.
+   */
+  readonly lastConnectionError?: unknown;
   /** The values under keys, null where absent, in one round trip where the store allows. */
   get(keys: readonly string[]): Promise<(string | null)[]>;
   /** The write generations of keys, as opaque tokens (null before the first write). */

@@ -11,6 +11,7 @@ import {
 import { redactSecrets } from '../observability/redact.js';
 import { DatabaseError } from './database-error.js';
 import { poolerError } from './pooler-errors.js';
+import { isTlsFailureCode } from './tls-failure.js';
 
 /**
  * What was going on when an error happened. It decides whether a lost connection
@@ -100,7 +101,6 @@ const LOST_CONNECTION_MESSAGES = [
   'Connection terminated',
   'Client has encountered a connection error and is not queryable',
   'Client was closed and is not queryable',
-  'The server does not support SSL connections',
 ];
 
 const CONNECTION_TROUBLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
@@ -306,6 +306,13 @@ function fromClientError(fields: PgErrorFields, cause: unknown, context: PgError
   // Sent but unanswered: a COMMIT or an autocommit write may have taken effect.
   const inFlightWrite = context.during === 'commit' || context.during === 'write';
 
+  if (isTlsFailureCode(fields.code) || message.startsWith('The server does not support SSL connections')) {
+    const code = typeof fields.code === 'string' ? ` (${fields.code})` : '';
+    return new ConnectionError(
+      `The TLS connection${at} could not be set up: ${sanitize(message)}${code}; check ssl.ca, the host name the certificate names and the server's ssl setting`,
+      { ...base, retryable: false },
+    );
+  }
   if (message === 'timeout exceeded when trying to connect') {
     return new ConnectionError(
       `No connection${at} became available in time (pool exhausted or server unreachable)`,

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 
 /** A free loopback port (the OS picks it). */
 export async function freePort(): Promise<number> {
@@ -12,33 +12,70 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * Options of {@link OwnRedisServer.start}.
+ *
+ * @example
+ * ```ts
+ * await OwnRedisServer.start({ tls: { certFile, keyFile, caFile }, args: ['--user', 'app', 'on', '>pw', '~*', '+@all'] });
+ * ```
+ */
+export interface OwnRedisServerOptions {
+  /** Serve TLS only (the plain port is closed) with these files. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string; readonly caFile: string };
+  /** More redis-server arguments, e.g. ACL `--user` lines. */
+  readonly args?: readonly string[];
+  /** How the readiness probe connects (credentials, TLS); host and port are added. */
+  readonly probe?: RedisOptions;
+}
+
+/**
  * A redis-server of the test's own, on a spare loopback port, that the test may stop
  * and restart (the shared server on 6379 is never touched).
  */
 export class OwnRedisServer {
   readonly port: number;
+  readonly #options: OwnRedisServerOptions;
   #process: ChildProcess | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, options: OwnRedisServerOptions) {
     this.port = port;
+    this.#options = options;
   }
 
-  static async start(): Promise<OwnRedisServer> {
-    const server = new OwnRedisServer(await freePort());
+  static async start(options: OwnRedisServerOptions = {}): Promise<OwnRedisServer> {
+    const server = new OwnRedisServer(await freePort(), options);
     await server.restart();
     return server;
   }
 
+  #args(): string[] {
+    const { tls, args = [] } = this.#options;
+    const listen = tls
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(this.port),
+          '--tls-cert-file',
+          tls.certFile,
+          '--tls-key-file',
+          tls.keyFile,
+          '--tls-ca-cert-file',
+          tls.caFile,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : ['--port', String(this.port)];
+    return [...listen, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args];
+  }
+
   /** Starts (again) on the same port and waits until it answers PING. */
   async restart(): Promise<void> {
-    this.#process = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
+    this.#process = spawn('redis-server', this.#args(), { stdio: 'ignore' });
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {
       const probe = new Redis({
+        ...this.#options.probe,
         port: this.port,
         host: '127.0.0.1',
         lazyConnect: true,

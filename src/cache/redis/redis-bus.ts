@@ -1,4 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
+import { ValidationError } from '../../errors.js';
 import type { BusHandlers, InvalidationBus, InvalidationMessage } from '../bus.js';
 import { withTimeout } from '../with-timeout.js';
 import type { RedisConnection } from './redis-tier.js';
@@ -127,15 +128,23 @@ export class RedisBus implements InvalidationBus {
     let subscribedOnce = false;
     subscriber.on('message', (channel: string, text: string) => {
       if (channel !== this.#channel) return;
-      let envelope: Envelope;
-      try {
-        envelope = JSON.parse(text) as Envelope;
-      } catch (error) {
-        handlers.onError?.(error);
+      // Anyone who may PUBLISH on the channel can send anything: a malformed message is
+      // reported and ignored, never thrown out of the driver's event (that would crash the process).
+      const envelope = parseEnvelope(text);
+      if (typeof envelope === 'string') {
+        handlers.onError?.(
+          ValidationError.fromIssues(`Ignored a malformed invalidation message on ${this.#channel}`, [
+            { path: 'message', message: envelope, code: 'invalid_bus_message' },
+          ]),
+        );
         return;
       }
       if (envelope.o === this.#origin) return;
-      handlers.onMessage({ keys: envelope.keys, prefix: envelope.prefix }, envelope.t);
+      try {
+        handlers.onMessage({ keys: envelope.keys, prefix: envelope.prefix }, envelope.t);
+      } catch (error) {
+        handlers.onError?.(error);
+      }
     });
     subscriber.on('error', (error: unknown) => handlers.onError?.(error));
     // ioredis re-subscribes by itself after a reconnect; 'ready' after the first time
@@ -158,4 +167,23 @@ export class RedisBus implements InvalidationBus {
     this.#subscriber.disconnect();
     if (this.#ownsPublisher) this.#publisher.disconnect();
   }
+}
+
+/** The envelope in `text`, or what is wrong with it. */
+function parseEnvelope(text: string): Envelope | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+  const { o, t, keys, prefix } = value as Record<string, unknown>;
+  if (typeof o !== 'string') return 'no sender';
+  if (typeof t !== 'number' || !Number.isFinite(t)) return 'no send time';
+  if (keys !== undefined && (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string'))) {
+    return 'keys must be an array of strings';
+  }
+  if (prefix !== undefined && typeof prefix !== 'string') return 'prefix must be a string';
+  return { o, t, keys: keys as string[] | undefined, prefix: prefix as string | undefined };
 }

@@ -71,13 +71,25 @@ export class RedisTier implements RemoteTier {
   readonly #genTtl: number;
   readonly #coalesce: boolean;
   #pending: PendingRead[] = [];
+  /**
+   * The last error the tier's own client reported while (re)connecting; undefined once
+   * ready (a plain field, so a Proxy around the tier still reads it).
+   */
+  lastConnectionError: unknown;
 
   constructor(options: RedisTierOptions) {
     this.client = createClient(options);
     this.#owned = !('client' in options);
     // Failures surface through the commands (and the breaker); an 'error' listener keeps
     // ioredis from printing every reconnection attempt as unhandled.
-    if (this.#owned) this.client.on('error', () => {});
+    if (this.#owned) {
+      this.client.on('error', (error: unknown) => {
+        this.lastConnectionError = error;
+      });
+      this.client.on('ready', () => {
+        this.lastConnectionError = undefined;
+      });
+    }
     this.#cluster = this.client instanceof Cluster;
     this.#genTtl = options.generationTtlMs ?? 86_400_000;
     this.#coalesce = options.coalesce ?? false;

@@ -2,7 +2,9 @@ import { hostname } from 'node:os';
 import { Cluster, type Redis } from 'ioredis';
 import { TimeoutError, UnavailableError, ValidationError } from '../../errors.js';
 import { assertName } from '../keys.js';
+import { L2Signer, type L2SigningOptions } from '../l2-signer.js';
 import type { ManagedEntityCache } from '../managed-entity-cache.js';
+import { remoteError } from '../remote-error.js';
 import { richJsonSerializer, type Serializer } from '../serializer.js';
 import { withTimeout } from '../with-timeout.js';
 import { type RedisConnection, RedisTier } from './redis-tier.js';
@@ -90,6 +92,14 @@ export type WriteBehindOptions<T, ID> = RedisConnection & {
   readonly onError?: (error: unknown) => void;
   /** @default richJsonSerializer */
   readonly serializer?: Serializer;
+  /**
+   * Sign every queued operation (HMAC-SHA256, bound to this stream). An entry whose
+   * signature does not verify is never flushed to the backend: it is reported to
+   * `onError` as a ValidationError and dropped, so whoever can write to Redis cannot
+   * write to your database through the queue.
+   * @default undefined (entries are not signed)
+   */
+  readonly signing?: L2SigningOptions;
 };
 
 type StreamEntries = [id: string, fields: string[]][];
@@ -127,6 +137,7 @@ export class WriteBehindQueue<T, ID> {
   readonly #group: string;
   readonly #consumer: string;
   readonly #serializer: Serializer;
+  readonly #signer: L2Signer | undefined;
   #running: Promise<void> | undefined;
   #stopping = false;
   #closed = false;
@@ -141,6 +152,7 @@ export class WriteBehindQueue<T, ID> {
     this.#consumer =
       options.consumer ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     this.#serializer = options.serializer ?? richJsonSerializer;
+    this.#signer = options.signing === undefined ? undefined : new L2Signer(options.signing);
     const tier = 'client' in options ? undefined : new RedisTier(options);
     this.#client = 'client' in options ? options.client : tier!.client;
     this.#owned = !('client' in options);
@@ -167,7 +179,10 @@ export class WriteBehindQueue<T, ID> {
         ]);
       }
     }
-    const texts = ops.map((op) => this.#serializer.serialize(op));
+    const texts = ops.map((op) => {
+      const text = this.#serializer.serialize(op);
+      return this.#signer ? this.#signer.sign(this.#signingContext, text) : text;
+    });
     try {
       const pipeline = this.#client.pipeline();
       for (const text of texts) pipeline.xadd(this.stream, '*', 'op', text);
@@ -191,7 +206,7 @@ export class WriteBehindQueue<T, ID> {
         );
       }
       throw new UnavailableError('Redis did not accept the write-behind entry; the write was not queued', {
-        cause: error,
+        cause: remoteError(error, 'redis', 'write-behind enqueue'),
         retryable: true,
       });
     }
@@ -226,7 +241,7 @@ export class WriteBehindQueue<T, ID> {
     } catch (error) {
       throw new UnavailableError(
         'The write-behind queue could not flush on close; queued entries stay in Redis for the next flusher',
-        { cause: error, retryable: true },
+        { cause: remoteError(error, 'redis', 'write-behind close'), retryable: true },
       );
     } finally {
       this.#closed = true;
@@ -241,7 +256,7 @@ export class WriteBehindQueue<T, ID> {
       try {
         await this.#step(false);
       } catch (error) {
-        this.#options.onError?.(error);
+        this.#options.onError?.(remoteError(error, 'redis', 'write-behind read'));
         // The stream (and its group) may have been deleted under us: create them again.
         if (error instanceof Error && error.message.includes('NOGROUP')) {
           this.#groupReady = undefined;
@@ -293,10 +308,28 @@ export class WriteBehindQueue<T, ID> {
     return ((Array.isArray(first) ? first[1] : reply[1]) as StreamEntries | undefined) ?? [];
   }
 
+  /** The text of an entry; undefined (reported, then acknowledged with its batch) when its signature fails. */
+  /** What entries are signed for: a NUL never occurs in a cache key, so no cached value can pass as an entry. */
+  get #signingContext(): string {
+    return `\0write-behind\0${this.stream}`;
+  }
+
+  #verified(entryId: string, stored: string | undefined): string | undefined {
+    if (stored === undefined || this.#signer === undefined) return stored;
+    const text = this.#signer.verify(this.#signingContext, stored);
+    if (text !== 'unsigned' && text !== 'bad-signature') return text;
+    this.#options.onError?.(
+      ValidationError.fromIssues(`Dropped write-behind entry ${entryId} of ${this.stream}`, [
+        { path: entryId, message: `its signature does not verify (${text})`, code: text },
+      ]),
+    );
+    return undefined;
+  }
+
   async #flushWithRetry(entries: StreamEntries): Promise<void> {
     const latest = new Map<string, WriteBehindOp<T, ID>>();
-    for (const [, fields] of entries) {
-      const text = fields[fields.indexOf('op') + 1];
+    for (const [entryId, fields] of entries) {
+      const text = this.#verified(entryId, fields[fields.indexOf('op') + 1]);
       if (text === undefined) continue;
       const op = this.#serializer.deserialize(text) as WriteBehindOp<T, ID>;
       const key = JSON.stringify(this.#serializer.serialize(op.id));

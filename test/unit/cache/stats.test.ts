@@ -38,6 +38,7 @@ describe('stats, events and the Prometheus renderer', () => {
     expect(text).toContain('reposit_cache_hits_total{tier="l1"} 1');
     expect(text).toContain('reposit_cache_loads_total{result="ok"} 1');
     expect(text).toContain('reposit_cache_bus_delay_ms{quantile="0.99"} NaN');
+    expect(text).toContain('reposit_cache_rejected_total{tier="l2"} 0');
     for (const line of text.trim().split('\n')) {
       expect(line).toMatch(
         /^(# (HELP|TYPE) \w+ .+|\w+(\{[^}]*\})? (NaN|[+-]?Inf|-?\d+(\.\d+)?(e[+-]?\d+)?))$/,
