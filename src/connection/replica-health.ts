@@ -153,6 +153,7 @@ export class ReplicaHealth {
       const { rows } = await node.run<Record<string, unknown>>(client, sql, [], {
         during: 'read',
         clientTimeoutMs: this.#options.checkTimeoutMs,
+        traced: false,
       });
       return rows[0];
     } catch (error) {
