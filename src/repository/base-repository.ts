@@ -1,7 +1,7 @@
 import { currentContext } from '../context/request-context.js';
 import { currentTransaction } from '../context/transaction-scope.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { SPAN_KIND, traced } from '../observability/tracing.js';
+import { SPAN_KIND, type TraceSpan, traced } from '../observability/tracing.js';
 import { TypedEvents } from '../observability/typed-events.js';
 import type { AuditAction, AuditEntry, AuditSink } from './audit.js';
 import type { Backend } from './backend.js';
@@ -162,14 +162,18 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
   }
 
   getById(id: ID): Promise<T | null> {
-    return this.#traced('getById', () => this.#getById(id));
+    return this.#traced('getById', (span) => this.#getById(id, span));
   }
 
-  async #getById(id: ID): Promise<T | null> {
+  async #getById(id: ID, span: TraceSpan | undefined): Promise<T | null> {
     const parsed = this.entity.parseId(id);
     if (currentTransaction()) return (await this.#readMany([parsed]))[0] ?? null;
     const cached = this.#cache?.freshNow?.(parsed);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // A synchronous L1 hit gets no cache span of its own: it is recorded here.
+      span?.setAttribute('reposit.cache.hit_level', 'l1');
+      return cached;
+    }
     if (!this.#batcher) return (await this.#readMany([parsed]))[0] ?? null;
     return this.#batcher.load(parsed);
   }
@@ -394,8 +398,8 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
   }
 
   /** A `repository.<operation>` span, the parent of the cache and storage spans the call makes. */
-  #traced<R>(operation: string, work: () => Promise<R>): Promise<R> {
-    return traced(`repository.${operation}`, SPAN_KIND.internal, this.#spanAttributes, () => work());
+  #traced<R>(operation: string, work: (span: TraceSpan | undefined) => Promise<R>): Promise<R> {
+    return traced(`repository.${operation}`, SPAN_KIND.internal, this.#spanAttributes, work);
   }
 
   async #page(query: PageQuery<T>): Promise<Page<T>> {
