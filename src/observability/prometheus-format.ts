@@ -72,7 +72,7 @@ export function formatPrometheus(families: readonly MetricFamily[], prefix: stri
       lines.push(`${name}${sample.suffix ?? ''}${formatLabels(sample.labels)} ${formatValue(sample.value)}`);
     }
   }
-  return `${lines.join('\n')}\n`;
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
 
 function mergeFamilies(families: readonly MetricFamily[]): MetricFamily[] {
