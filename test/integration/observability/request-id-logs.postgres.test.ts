@@ -8,7 +8,7 @@ import { currentTransaction } from '../../../src/context/transaction-scope.js';
 import { createLogger } from '../../../src/observability/logger.js';
 import { BaseRepository } from '../../../src/repository/base-repository.js';
 import { Widget, type WidgetInput } from '../../../src/testing/conformance.js';
-import { sleep } from '../../support/cache.js';
+import { eventually, sleep } from '../../support/cache.js';
 import { databaseUrl } from '../../support/services.js';
 
 /** A pino destination that keeps every line, parsed. */
@@ -113,5 +113,32 @@ describe('requestId on log lines', () => {
     expect(byMessage('plain error')).toMatchObject({ requestId: 'req-user' });
     expect(byMessage('nested context')).toMatchObject({ requestId: 'req-user', step: 2 });
     expect(byMessage('the line says its own')).toMatchObject({ requestId: 'explicit' });
+  });
+
+  it('the health checks of a manager created inside a request are not attributed to that request', async () => {
+    const lines = sink();
+    const unreachable = new URL(databaseUrl());
+    unreachable.port = '1';
+    const manager = await withContext(
+      { requestId: 'req-ctor' },
+      async () =>
+        new ConnectionManager({
+          primary: { connectionString: databaseUrl() },
+          replicas: [{ connectionString: unreachable.toString() }],
+          logger: createLogger({ level: 'debug', destination: lines.stream }),
+          healthCheckIntervalMs: 50,
+          connectTimeoutMs: 300,
+        }),
+    );
+    try {
+      await eventually(
+        () => lines.lines.some((line) => String(line.msg).includes('taken out of read rotation')),
+        10_000,
+      );
+      expect(lines.lines.length).toBeGreaterThan(0);
+      expect(lines.lines.filter((line) => 'requestId' in line)).toEqual([]);
+    } finally {
+      await manager.close();
+    }
   });
 });
