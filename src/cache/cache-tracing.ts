@@ -31,6 +31,7 @@ export function tracedRead(
   timing: Timing,
   coalesce?: boolean,
 ): Promise<unknown[]> {
+  if (!cacheTracing()) return core.read(keys, load, timing, coalesce);
   return traced(
     name,
     SPAN_KIND.internal,
