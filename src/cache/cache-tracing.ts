@@ -6,6 +6,11 @@ type Timing = ReturnType<CacheCore['timing']>;
 /**
  * Whether cache calls are traced now: when they are not, callers keep their
  * allocation-free L1 fast paths.
+ *
+ * @example
+ * ```ts
+ * if (!cacheTracing()) return core.freshInL1(key);
+ * ```
  */
 export function cacheTracing(): boolean {
   return activeTracer() !== undefined;

@@ -88,7 +88,14 @@ export interface TracingOptions {
  */
 export type TracingStatus = 'opentelemetry' | 'custom' | 'off' | 'unavailable';
 
-/** OpenTelemetry's `SpanKind.INTERNAL` and `SpanKind.CLIENT`. */
+/**
+ * OpenTelemetry's `SpanKind.INTERNAL` and `SpanKind.CLIENT`, without importing the API.
+ *
+ * @example
+ * ```ts
+ * await traced('db.query', SPAN_KIND.client, {}, () => run());
+ * ```
+ */
 export const SPAN_KIND = { internal: 0, client: 2 } as const;
 /** OpenTelemetry's `SpanStatusCode.ERROR`. */
 const STATUS_ERROR = 2;
@@ -146,13 +153,27 @@ export function tracingStatus(): TracingStatus {
   return state.status;
 }
 
-/** The tracer spans go to, or undefined when tracing is off or unavailable. */
+/**
+ * The tracer spans go to, or undefined when tracing is off or unavailable.
+ *
+ * @example
+ * ```ts
+ * if (activeTracer() === undefined) return fastPath();
+ * ```
+ */
 export function activeTracer(): SpanTracer | undefined {
   if (!state.resolved) resolve();
   return state.tracer;
 }
 
-/** Whether `db.query` spans may carry the SQL text. */
+/**
+ * Whether `db.query` spans may carry the SQL text (see `configureTracing`).
+ *
+ * @example
+ * ```ts
+ * const text = recordStatements() ? sql : undefined;
+ * ```
+ */
 export function recordStatements(): boolean {
   return state.recordStatements;
 }
