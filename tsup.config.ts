@@ -37,6 +37,8 @@ export default defineConfig([
     splitting: true,
     treeshake: true,
     noExternal: ['p-retry', 'is-network-error'],
+    // import.meta.url (the optional require of @opentelemetry/api) becomes the file's URL.
+    shims: true,
     esbuildOptions(options) {
       options.supported = { ...options.supported, 'dynamic-import': true };
     },

@@ -20,7 +20,19 @@ export {
 export * from './errors.js';
 export type { CreateLoggerOptions, Logger } from './observability/logger.js';
 export { createLogger } from './observability/logger.js';
+export type { MetricFamily, MetricSample } from './observability/prometheus-format.js';
+export { formatPrometheus } from './observability/prometheus-format.js';
+export type { MetricsSources, PrometheusRenderOptions } from './observability/prometheus-metrics.js';
+export { renderPrometheusMetrics } from './observability/prometheus-metrics.js';
 export { REDACTED, redactSecrets } from './observability/redact.js';
+export type {
+  SpanAttributeValue,
+  SpanTracer,
+  TraceSpan,
+  TracingOptions,
+  TracingStatus,
+} from './observability/tracing.js';
+export { configureTracing, tracingStatus } from './observability/tracing.js';
 export { TypedEvents } from './observability/typed-events.js';
 export type { AuditAction, AuditEntry, AuditSink } from './repository/audit.js';
 export type { Backend, BackendUpdateOptions } from './repository/backend.js';

@@ -124,6 +124,19 @@ interface Timing {
   readonly lockWait: number;
 }
 
+/**
+ * How the keys of one read were served, counted by {@link CacheCore.read} when asked
+ * (for span attributes): fresh in L1, fresh in L2, from a stale entry (served stale or
+ * refreshed within the soft timeout), from the loader, or not at all (no loader).
+ */
+export interface ReadOutcome {
+  l1: number;
+  l2: number;
+  stale: number;
+  loaded: number;
+  missed: number;
+}
+
 /** A batch loader: values for keys, in order; undefined where nothing exists. */
 export type KeyLoader = (keys: readonly string[]) => Promise<readonly unknown[]>;
 
@@ -250,6 +263,7 @@ export class CacheCore {
     load: KeyLoader | undefined,
     timing: Timing,
     coalesce = true,
+    outcome?: ReadOutcome,
   ): Promise<unknown[]> {
     const now = coarseNow();
     const out = new Array<unknown>(keys.length);
@@ -261,6 +275,7 @@ export class CacheCore {
       if (entry !== undefined && entry.expiresAt > now) {
         this.counters.l1Hits++;
         if (emitHits) this.events.emit('hit', { tier: 'l1', key: keys[i]! });
+        if (outcome) outcome.l1++;
         out[i] = entry.negative ? ABSENT : entry.value;
         continue;
       }
@@ -279,6 +294,11 @@ export class CacheCore {
     const missing = this.l2
       ? await this.#readRemote(keys, pending, out, stale, generations, load !== undefined)
       : pending;
+    if (outcome) {
+      outcome.l2 += pending.length - missing.length;
+      if (load === undefined) outcome.missed += missing.length;
+      else for (const index of missing) outcome[stale.has(index) ? 'stale' : 'loaded']++;
+    }
     if (missing.length === 0 || load === undefined) return out;
 
     const waits = this.#loadMissing(

@@ -3,6 +3,7 @@ import type { EntityType, IdOf } from '../repository/entity.js';
 import { CacheCore, type CacheCoreOptions, type EntryOptions, MISS } from './cache-core.js';
 import type { CacheEventEmitter } from './cache-events.js';
 import { type CacheStats, snapshotStats } from './cache-stats.js';
+import { cacheTracing, tracedRead, tracedWrite } from './cache-tracing.js';
 import { deepCopy } from './immutable.js';
 import { assertName, plainKey, tagKey } from './keys.js';
 import { type CacheableEntity, type EntityCacheOptions, ManagedEntityCache } from './managed-entity-cache.js';
@@ -116,6 +117,16 @@ export class CacheManager {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (cacheTracing()) {
+      return tracedRead(
+        this.#core,
+        'cache.get',
+        this.#attributes(options),
+        [full],
+        undefined,
+        this.#core.timing(undefined),
+      ).then((values) => values[0] as T | undefined);
+    }
     const hit = this.#core.freshInL1(full);
     if (hit !== MISS) return Promise.resolve(hit as T | undefined);
     return this.#core
@@ -133,7 +144,14 @@ export class CacheManager {
    */
   async getMany<T>(keys: readonly string[], options?: CallOptions): Promise<(T | undefined)[]> {
     const full = list('keys', keys).map((key) => this.#key(key, options));
-    return (await this.#core.read(full, undefined, this.#core.timing(undefined))) as (T | undefined)[];
+    return (await tracedRead(
+      this.#core,
+      'cache.getMany',
+      this.#attributes(options),
+      full,
+      undefined,
+      this.#core.timing(undefined),
+    )) as (T | undefined)[];
   }
 
   /**
@@ -147,19 +165,21 @@ export class CacheManager {
    */
   async set(key: string, value: unknown, options?: SetOptions): Promise<void> {
     const namespace = options?.namespace ?? this.namespace;
-    await this.#core.write(
-      [
-        {
-          key: this.#key(key, options),
-          value: deepCopy(value),
-          tagKeys:
-            options?.tags === undefined
-              ? undefined
-              : list('tags', options.tags).map((tag) => tagKey(namespace, tag)),
-        },
-      ],
-      this.#core.timing(options),
-    );
+    const write = () =>
+      this.#core.write(
+        [
+          {
+            key: this.#key(key, options),
+            value: deepCopy(value),
+            tagKeys:
+              options?.tags === undefined
+                ? undefined
+                : list('tags', options.tags).map((tag) => tagKey(namespace, tag)),
+          },
+        ],
+        this.#core.timing(options),
+      );
+    await tracedWrite('cache.set', { ...this.#attributes(options), 'reposit.cache.keys': 1 }, write);
   }
 
   /**
@@ -172,7 +192,10 @@ export class CacheManager {
    */
   async delete(key: string, options?: CallOptions): Promise<void> {
     // async (like deleteMany, invalidateTags): a bad key rejects rather than throws.
-    return this.#core.invalidate([this.#key(key, options)]);
+    const full = this.#key(key, options);
+    return tracedWrite('cache.delete', { ...this.#attributes(options), 'reposit.cache.keys': 1 }, () =>
+      this.#core.invalidate([full]),
+    );
   }
 
   /**
@@ -184,7 +207,12 @@ export class CacheManager {
    * ```
    */
   async deleteMany(keys: readonly string[], options?: CallOptions): Promise<void> {
-    return this.#core.invalidate(list('keys', keys).map((key) => this.#key(key, options)));
+    const full = list('keys', keys).map((key) => this.#key(key, options));
+    return tracedWrite(
+      'cache.delete',
+      { ...this.#attributes(options), 'reposit.cache.keys': full.length },
+      () => this.#core.invalidate(full),
+    );
   }
 
   /**
@@ -204,7 +232,10 @@ export class CacheManager {
     loader: () => Promise<T | undefined>,
     options?: CallOptions,
   ): Promise<T | undefined> {
-    const [value] = await this.#core.read(
+    const [value] = await tracedRead(
+      this.#core,
+      'cache.getOrLoad',
+      this.#attributes(options),
       [this.#key(key, options)],
       async () => [await loader()],
       this.#core.timing(options),
@@ -283,6 +314,10 @@ export class CacheManager {
    */
   close(): Promise<void> {
     return this.#core.close();
+  }
+
+  #attributes(options: { namespace?: string } | undefined): Record<string, string> {
+    return { 'reposit.cache.namespace': options?.namespace ?? this.namespace };
   }
 
   #key(key: string, options: CallOptions | undefined): string {

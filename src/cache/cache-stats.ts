@@ -1,3 +1,4 @@
+import { formatPrometheus, type MetricFamily } from '../observability/prometheus-format.js';
 import type { CacheCounters } from './cache-counters.js';
 import type { BreakerState } from './circuit-breaker.js';
 
@@ -94,7 +95,9 @@ export function percentile(sorted: readonly number[], q: number): number {
 }
 
 /**
- * Renders stats in the Prometheus text exposition format (version 0.0.4).
+ * Renders stats in the Prometheus text exposition format (version 0.0.4). For every
+ * component of an application at once (connections, caches, Sheets), see
+ * `renderPrometheusMetrics`.
  *
  * @example
  * ```ts
@@ -102,62 +105,81 @@ export function percentile(sorted: readonly number[], q: number): number {
  * ```
  */
 export function renderPrometheus(stats: CacheStats, prefix = 'reposit_cache'): string {
-  const lines: string[] = [];
-  const metric = (name: string, type: 'counter' | 'gauge', help: string, samples: [string, number][]) => {
-    lines.push(`# HELP ${prefix}_${name} ${help}`, `# TYPE ${prefix}_${name} ${type}`);
-    for (const [labels, value] of samples) lines.push(`${prefix}_${name}${labels} ${formatNumber(value)}`);
+  return formatPrometheus(cacheMetricFamilies(stats), prefix);
+}
+
+/**
+ * The metric families of a cache's stats (names without a prefix, e.g. `hits_total`),
+ * every sample carrying `labels` too.
+ *
+ * @example
+ * ```ts
+ * const families = cacheMetricFamilies(cache.stats(), { cache: 'shop' });
+ * ```
+ */
+export function cacheMetricFamilies(
+  stats: CacheStats,
+  labels: Readonly<Record<string, string>> = {},
+): MetricFamily[] {
+  const families: MetricFamily[] = [];
+  const metric = (
+    name: string,
+    type: 'counter' | 'gauge',
+    help: string,
+    samples: [Record<string, string>, number][],
+  ) => {
+    families.push({
+      name,
+      type,
+      help,
+      samples: samples.map(([own, value]) => ({ labels: { ...labels, ...own }, value })),
+    });
   };
   metric('hits_total', 'counter', 'Cache hits per tier.', [
-    ['{tier="l1"}', stats.l1.hits],
-    ['{tier="l2"}', stats.l2.hits],
+    [{ tier: 'l1' }, stats.l1.hits],
+    [{ tier: 'l2' }, stats.l2.hits],
   ]);
   metric('misses_total', 'counter', 'Cache misses per tier.', [
-    ['{tier="l1"}', stats.l1.misses],
-    ['{tier="l2"}', stats.l2.misses],
+    [{ tier: 'l1' }, stats.l1.misses],
+    [{ tier: 'l2' }, stats.l2.misses],
   ]);
   metric('errors_total', 'counter', 'Failed tier operations (callers were not failed).', [
-    ['{tier="l2"}', stats.l2.errors],
+    [{ tier: 'l2' }, stats.l2.errors],
   ]);
   metric('skipped_total', 'counter', 'Tier calls skipped while the breaker was open.', [
-    ['{tier="l2"}', stats.l2.skipped],
+    [{ tier: 'l2' }, stats.l2.skipped],
   ]);
   metric('rejected_total', 'counter', 'Values refused because their signature did not verify.', [
-    ['{tier="l2"}', stats.l2.rejected],
+    [{ tier: 'l2' }, stats.l2.rejected],
   ]);
   metric(
     'breaker_state',
     'gauge',
     'Circuit breaker state per tier (0 closed, 1 half-open, 2 open).',
     stats.l2.enabled
-      ? [['{tier="l2"}', { closed: 0, 'half-open': 1, open: 2, none: 0 }[stats.l2.breaker]]]
+      ? [[{ tier: 'l2' }, { closed: 0, 'half-open': 1, open: 2, none: 0 }[stats.l2.breaker]]]
       : [],
   );
-  metric('stale_served_total', 'counter', 'Stale values served during grace.', [['', stats.staleServed]]);
+  metric('stale_served_total', 'counter', 'Stale values served during grace.', [[{}, stats.staleServed]]);
   metric('loads_total', 'counter', 'Loader runs.', [
-    ['{result="ok"}', stats.loads],
-    ['{result="error"}', stats.loadErrors],
+    [{ result: 'ok' }, stats.loads],
+    [{ result: 'error' }, stats.loadErrors],
   ]);
   metric('write_backs_refused_total', 'counter', 'Write-backs refused because a write landed meanwhile.', [
-    ['', stats.writeBacksRefused],
+    [{}, stats.writeBacksRefused],
   ]);
-  metric('invalidations_total', 'counter', 'Keys invalidated by this process.', [['', stats.invalidations]]);
-  metric('pending_retries', 'gauge', 'L2 invalidations waiting for a retry.', [['', stats.pendingRetries]]);
-  metric('l1_entries', 'gauge', 'Entries held in L1.', [['', stats.l1.size]]);
-  metric('l1_bytes', 'gauge', 'Bytes held in L1.', [['', stats.l1.bytes]]);
-  metric('bus_received_total', 'counter', 'Invalidation messages received.', [['', stats.bus.received]]);
+  metric('invalidations_total', 'counter', 'Keys invalidated by this process.', [[{}, stats.invalidations]]);
+  metric('pending_retries', 'gauge', 'L2 invalidations waiting for a retry.', [[{}, stats.pendingRetries]]);
+  metric('l1_entries', 'gauge', 'Entries held in L1.', [[{}, stats.l1.size]]);
+  metric('l1_bytes', 'gauge', 'Bytes held in L1.', [[{}, stats.l1.bytes]]);
+  metric('bus_received_total', 'counter', 'Invalidation messages received.', [[{}, stats.bus.received]]);
   metric('bus_reconnects_total', 'counter', 'Bus reconnections (each cleared L1).', [
-    ['', stats.bus.reconnects],
+    [{}, stats.bus.reconnects],
   ]);
   metric('bus_delay_ms', 'gauge', 'Bus delivery delay percentiles in milliseconds.', [
-    ['{quantile="0.5"}', stats.bus.delayMs.p50],
-    ['{quantile="0.99"}', stats.bus.delayMs.p99],
-    ['{quantile="1"}', stats.bus.delayMs.max],
+    [{ quantile: '0.5' }, stats.bus.delayMs.p50],
+    [{ quantile: '0.99' }, stats.bus.delayMs.p99],
+    [{ quantile: '1' }, stats.bus.delayMs.max],
   ]);
-  return `${lines.join('\n')}\n`;
-}
-
-function formatNumber(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Number.POSITIVE_INFINITY) return '+Inf';
-  return String(value);
+  return families;
 }

@@ -1,6 +1,7 @@
 import type { CommittedChange, EntityCache } from '../repository/entity-cache.js';
 import { type CacheCore, type EntryOptions, MISS } from './cache-core.js';
 import type { CacheStrategy } from './cache-strategy.js';
+import { cacheTracing, tracedRead } from './cache-tracing.js';
 import { EntityKeys } from './keys.js';
 
 /**
@@ -66,12 +67,17 @@ export class ManagedEntityCache<T, ID> implements EntityCache<T, ID> {
   readonly #queryTiming: ReturnType<CacheCore['timing']>;
   #localGeneration = 0;
   readonly #versionField: string | undefined;
+  readonly #spanAttributes: Record<string, string>;
 
   constructor(core: CacheCore, namespace: string, entity: CacheableEntity, options: EntityCacheOptions = {}) {
     this.#core = core;
     this.keys = new EntityKeys(options.namespace ?? namespace, entity.name, entity.schemaVersion ?? 1);
     this.strategy = options.strategy ?? 'read-through';
     this.#versionField = entity.versionField;
+    this.#spanAttributes = {
+      'reposit.cache.namespace': options.namespace ?? namespace,
+      'reposit.cache.entity': entity.name,
+    };
     this.#timing = core.timing(
       this.strategy === 'cache-aside' ? { ...options, grace: 0, lock: false } : options,
     );
@@ -97,7 +103,7 @@ export class ManagedEntityCache<T, ID> implements EntityCache<T, ID> {
     ids: readonly ID[],
     load: (missing: readonly ID[]) => Promise<ReadonlyMap<ID, T>>,
   ): Promise<(T | null)[]> {
-    if (ids.length === 1) {
+    if (ids.length === 1 && !cacheTracing()) {
       const hit = this.#core.freshInL1(this.keys.id(ids[0]));
       if (hit !== MISS) return [(hit ?? null) as T | null];
     }
@@ -108,7 +114,10 @@ export class ManagedEntityCache<T, ID> implements EntityCache<T, ID> {
       return key;
     });
     const unique = [...byKey.keys()];
-    const values = await this.#core.read(
+    const values = await tracedRead(
+      this.#core,
+      'cache.getOrLoad',
+      this.#spanAttributes,
       unique,
       async (keys) => {
         const found = await load(keys.map((key) => byKey.get(key)!));

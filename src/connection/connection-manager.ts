@@ -1,5 +1,6 @@
 import { ConflictError, ConnectionError, UnavailableError, ValidationError } from '../errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { SPAN_KIND, traced } from '../observability/tracing.js';
 import {
   type ConnectionManagerOptions,
   isNonNegativeInteger,
@@ -38,6 +39,8 @@ export interface NodeStats {
   readonly waiting: number;
   /** Latency of the most recent statements on this node, in milliseconds. */
   readonly latencyMs: LatencySummary;
+  /** Statements that failed on this node since start (any reposit error). */
+  readonly errors: number;
 }
 
 /**
@@ -213,7 +216,17 @@ export class ConnectionManager implements SqlExecutor {
     }
     this.#enter();
     try {
-      return await this.#transactions.run(fn, begin, options.readOnly === true, retries);
+      return await traced(
+        'db.transaction',
+        SPAN_KIND.internal,
+        {
+          'db.system.name': 'postgresql',
+          'db.namespace': this.#primary.address.database,
+          'reposit.db.isolation': options.isolation ?? 'read committed',
+          'reposit.db.read_only': options.readOnly === true,
+        },
+        () => this.#transactions.run(fn, begin, options.readOnly === true, retries),
+      );
     } finally {
       this.#leave();
     }
@@ -237,6 +250,7 @@ export class ConnectionManager implements SqlExecutor {
         lagMs: node.lagMs,
         ...node.counts(),
         latencyMs: node.latency.summary(),
+        errors: node.errorCount,
       })),
     };
   }

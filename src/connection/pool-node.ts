@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { ConnectionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { recordStatements, SPAN_KIND, type TraceSpan, traced } from '../observability/tracing.js';
 import { LatencyWindow } from './latency-window.js';
+import { type NodeAddress, nodeAddress } from './node-address.js';
 import { mapPgError, type PgErrorPhase } from './pg-error-mapping.js';
 import {
   type PgNodeConfig,
@@ -56,6 +58,8 @@ export interface RunOptions {
   /** Client-side limit only, leaving the server-side timeout as it is (health checks). */
   readonly clientTimeoutMs?: number;
   readonly during: PgErrorPhase;
+  /** Whether the statement gets a `db.query` span (health checks do not). @default true */
+  readonly traced?: boolean;
 }
 
 /**
@@ -83,6 +87,10 @@ export class PoolNode {
   /** Whether reposit created the pool (and so ends it on close). */
   readonly owned: boolean;
   readonly latency = new LatencyWindow();
+  /** Where the node is (host, port, database; never credentials), for span attributes. */
+  readonly address: NodeAddress;
+  /** Statements that failed on this node, since start. */
+  errorCount = 0;
   /** False while the node is down or (a replica) lags too far. */
   healthy = true;
   /** The WAL position a replica had replayed at the last check. */
@@ -108,6 +116,7 @@ export class PoolNode {
     this.name = name;
     this.role = role;
     this.#settings = settings;
+    this.address = nodeAddress(config);
     const given = poolOf(config);
     if (given) {
       this.pool = given;
@@ -208,11 +217,38 @@ export class PoolNode {
   }
 
   /** Runs one statement on a checked-out connection; errors come back mapped. */
-  async run<R>(
+  run<R>(
     client: PgPoolClient,
     sql: string,
     parameters: readonly unknown[],
     options: RunOptions,
+  ): Promise<SqlResult<R>> {
+    if (options.traced === false) return this.#run(client, sql, parameters, options, undefined);
+    return traced(
+      'db.query',
+      SPAN_KIND.client,
+      {
+        'db.system': 'postgresql',
+        'db.system.name': 'postgresql',
+        'db.operation.name': operationOf(sql),
+        'db.namespace': this.address.database,
+        'db.query.text': recordStatements() ? sql : undefined,
+        'server.address': this.address.host,
+        'server.port': this.address.port,
+        'reposit.db.node': this.name,
+        'reposit.db.role': this.role,
+        'reposit.db.statement_name': options.name,
+      },
+      (span) => this.#run<R>(client, sql, parameters, options, span),
+    );
+  }
+
+  async #run<R>(
+    client: PgPoolClient,
+    sql: string,
+    parameters: readonly unknown[],
+    options: RunOptions,
+    span: TraceSpan | undefined,
   ): Promise<SqlResult<R>> {
     const timeoutMs = options.timeoutMs ?? this.#settings.statementTimeoutMs;
     // The server cancels at timeoutMs; the client gives up only if even that reply is lost.
@@ -244,8 +280,10 @@ export class PoolNode {
         name: options.name,
         query_timeout: clientTimeoutMs,
       });
+      span?.setAttribute('db.response.returned_rows', result.rows.length);
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };
     } catch (error) {
+      this.errorCount++;
       const mapped = mapPgError(error, { node: this.name, during: options.during, timeoutMs });
       // No server error object means the connection itself is in doubt (lost, or a reply still pending).
       if (
@@ -352,4 +390,13 @@ export class PoolNode {
     }
     this.pool.removeListener('error', this.#onIdleError);
   }
+}
+
+/**
+ * The SQL keyword a statement starts with (`SELECT`, `INSERT`, `WITH` …): the
+ * `db.operation.name` of its span. Only a leading keyword, so no data can leak through it.
+ */
+function operationOf(sql: string): string | undefined {
+  const match = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*([a-z]+)/i.exec(sql);
+  return match?.[1]?.toUpperCase();
 }

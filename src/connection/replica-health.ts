@@ -1,3 +1,4 @@
+import { outsideRequestContext } from '../context/request-context.js';
 import type { Logger } from '../observability/logger.js';
 import type { PoolNode } from './pool-node.js';
 import { parseLsn } from './wal-position.js';
@@ -58,9 +59,12 @@ export class ReplicaHealth {
   /** Starts checking on the interval (the first check runs at once). */
   start(): void {
     if (this.#timer || this.#replicas.length === 0) return;
-    void this.check();
-    this.#timer = setInterval(() => void this.check(), this.#options.intervalMs);
-    this.#timer.unref();
+    // The checks belong to no request, even when the manager is created inside one.
+    outsideRequestContext(() => {
+      void this.check();
+      this.#timer = setInterval(() => void this.check(), this.#options.intervalMs);
+      this.#timer.unref();
+    });
   }
 
   /** Stops the interval and waits for a check in progress. */
@@ -153,6 +157,7 @@ export class ReplicaHealth {
       const { rows } = await node.run<Record<string, unknown>>(client, sql, [], {
         during: 'read',
         clientTimeoutMs: this.#options.checkTimeoutMs,
+        traced: false,
       });
       return rows[0];
     } catch (error) {

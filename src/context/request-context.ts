@@ -56,3 +56,17 @@ export function withContext<R>(context: RequestContext, fn: () => R): R {
 export function currentContext(): ActiveContext | undefined {
   return storage.getStore();
 }
+
+/**
+ * Runs `fn` outside any request context: for long-lived background work (timers, health
+ * checks) started by a component that may be created inside a request, so that the work
+ * is not attributed to that request (its log lines carry no `requestId`).
+ *
+ * @example
+ * ```ts
+ * outsideRequestContext(() => setInterval(check, 5_000));
+ * ```
+ */
+export function outsideRequestContext<R>(fn: () => R): R {
+  return storage.exit(fn);
+}

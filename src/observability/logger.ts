@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { currentContext } from '../context/request-context.js';
 import { REDACTED, redactSecrets } from './redact.js';
 
 /**
@@ -65,13 +66,15 @@ const SECRET_KEYS =
  * A pino logger for reposit whose lines never carry secrets: values under keys such as
  * `password`, `token` or `connectionString` become `***`, and any string that embeds a
  * connection string or a `password=` pair has the secret cut out — including error
- * messages and stacks.
+ * messages and stacks. Inside `withContext({ requestId })`, every line carries that
+ * `requestId`.
  *
  * @example
  * ```ts
  * import pino from 'pino';
  * const logger = createLogger({ pino: pino({ level: 'info' }) });
  * const manager = new ConnectionManager({ primary: { connectionString }, logger });
+ * await withContext({ requestId: req.id }, () => users.getById(1)); // its lines carry requestId
  * ```
  */
 export function createLogger(options: CreateLoggerOptions = {}): pino.Logger {
@@ -85,7 +88,7 @@ export function createLogger(options: CreateLoggerOptions = {}): pino.Logger {
         first instanceof Error && typeof args[1] !== 'string' ? [{ err: first }, first.message] : args;
       method.apply(
         this,
-        normalised.map((arg) => (typeof arg === 'string' ? redactSecrets(arg) : arg)),
+        withRequestId(normalised).map((arg) => (typeof arg === 'string' ? redactSecrets(arg) : arg)),
       );
     },
   };
@@ -103,6 +106,21 @@ export function createLogger(options: CreateLoggerOptions = {}): pino.Logger {
     },
     options.destination ?? pino.destination(2),
   );
+}
+
+/**
+ * The arguments of a log call with the running request context's id added as
+ * `requestId` (unless the line sets its own), so that every line of one request can be
+ * found together.
+ */
+function withRequestId(args: unknown[]): unknown[] {
+  const requestId = currentContext()?.requestId;
+  if (requestId === undefined) return args;
+  const [first, ...rest] = args;
+  if (typeof first === 'object' && first !== null && !(first instanceof Error)) {
+    return 'requestId' in first ? args : [{ requestId, ...first }, ...rest];
+  }
+  return [{ requestId }, ...args];
 }
 
 /** A child logger cannot take hooks, so its methods are wrapped to scrub message strings. */

@@ -1,6 +1,7 @@
 import { currentContext } from '../context/request-context.js';
 import { currentTransaction } from '../context/transaction-scope.js';
 import { NotFoundError, ValidationError } from '../errors.js';
+import { SPAN_KIND, type TraceSpan, traced } from '../observability/tracing.js';
 import { TypedEvents } from '../observability/typed-events.js';
 import type { AuditAction, AuditEntry, AuditSink } from './audit.js';
 import type { Backend } from './backend.js';
@@ -108,6 +109,7 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
   readonly #logger: RepositoryLogger;
   readonly #idField: string;
   readonly #transactional: boolean;
+  readonly #spanAttributes: Record<string, string>;
 
   constructor(options: RepositoryOptions<T, ID, C>) {
     this.entity = options.entity;
@@ -120,6 +122,7 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
     this.#cursor = new KeysetCursor(options.entity.name, this.#normalizer, options.cursorSecret);
     this.#defaultPageSize = options.defaultPageSize ?? 50;
     this.#idField = options.entity.idField;
+    this.#spanAttributes = { 'reposit.entity': options.entity.name };
     this.#batcher =
       options.batchReads === false
         ? undefined
@@ -138,12 +141,20 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
     return this.entity.name;
   }
 
-  async create(input: C): Promise<T> {
+  create(input: C): Promise<T> {
+    return this.#traced('create', () => this.#create(input));
+  }
+
+  async #create(input: C): Promise<T> {
     const [created] = await this.#insert([input], 'create');
     return created!;
   }
 
-  async createMany(inputs: readonly C[]): Promise<T[]> {
+  createMany(inputs: readonly C[]): Promise<T[]> {
+    return this.#traced('createMany', () => this.#createMany(inputs));
+  }
+
+  async #createMany(inputs: readonly C[]): Promise<T[]> {
     if (!Array.isArray(inputs))
       throw new ValidationError(`createMany of ${this.entity.name} takes an array of inputs`, [], {
         entity: this.entity.name,
@@ -152,16 +163,28 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
     return this.#insert(inputs, 'createMany');
   }
 
-  async getById(id: ID): Promise<T | null> {
+  getById(id: ID): Promise<T | null> {
+    return this.#traced('getById', (span) => this.#getById(id, span));
+  }
+
+  async #getById(id: ID, span: TraceSpan | undefined): Promise<T | null> {
     const parsed = this.entity.parseId(id);
     if (currentTransaction()) return (await this.#readMany([parsed]))[0] ?? null;
     const cached = this.#cache?.freshNow?.(parsed);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // A synchronous L1 hit gets no cache span of its own: it is recorded here.
+      span?.setAttribute('reposit.cache.hit_level', 'l1');
+      return cached;
+    }
     if (!this.#batcher) return (await this.#readMany([parsed]))[0] ?? null;
     return this.#batcher.load(parsed);
   }
 
-  async getByIds(ids: readonly ID[]): Promise<(T | null)[]> {
+  getByIds(ids: readonly ID[]): Promise<(T | null)[]> {
+    return this.#traced('getByIds', () => this.#getByIds(ids));
+  }
+
+  async #getByIds(ids: readonly ID[]): Promise<(T | null)[]> {
     if (!Array.isArray(ids))
       throw new ValidationError(`getByIds of ${this.entity.name} takes an array of ids`, [], {
         entity: this.entity.name,
@@ -174,17 +197,29 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
     return parsed.map((id) => byId.get(id) ?? null);
   }
 
-  async getOrFail(id: ID): Promise<T> {
+  getOrFail(id: ID): Promise<T> {
+    return this.#traced('getOrFail', () => this.#getOrFail(id));
+  }
+
+  async #getOrFail(id: ID): Promise<T> {
     const found = await this.getById(id);
     if (found === null) throw NotFoundError.forId(this.entity.name, id);
     return found;
   }
 
-  async exists(id: ID): Promise<boolean> {
+  exists(id: ID): Promise<boolean> {
+    return this.#traced('exists', () => this.#exists(id));
+  }
+
+  async #exists(id: ID): Promise<boolean> {
     return (await this.getById(id)) !== null;
   }
 
-  async update(id: ID, patch: Partial<T>, options: UpdateOptions = {}): Promise<T> {
+  update(id: ID, patch: Partial<T>, options: UpdateOptions = {}): Promise<T> {
+    return this.#traced('update', () => this.#update(id, patch, options));
+  }
+
+  async #update(id: ID, patch: Partial<T>, options: UpdateOptions): Promise<T> {
     const parsedId = this.entity.parseId(id);
     const expectedVersion = this.#expectedVersion(options, parsedId);
     const replaced = (await this.#hooks.beforeUpdate?.(parsedId, patch)) ?? patch;
@@ -225,7 +260,11 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
     return entity;
   }
 
-  async upsert(input: C): Promise<T> {
+  upsert(input: C): Promise<T> {
+    return this.#traced('upsert', () => this.#upsert(input));
+  }
+
+  async #upsert(input: C): Promise<T> {
     const row = this.#prepareCreate(input, 0);
     const id = (row as Record<string, unknown>)[this.#idField];
     if (id === undefined) {
@@ -254,7 +293,11 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
     return entity;
   }
 
-  async delete(id: ID): Promise<boolean> {
+  delete(id: ID): Promise<boolean> {
+    return this.#traced('delete', () => this.#delete(id));
+  }
+
+  async #delete(id: ID): Promise<boolean> {
     const parsedId = this.entity.parseId(id);
     await this.#hooks.beforeDelete?.(parsedId);
     const needsPrevious = Boolean(this.#audit || this.#hooks.afterDelete);
@@ -276,7 +319,11 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
 
   list(query: PageQuery<T>): Promise<Page<T>>;
   list(query?: ListQuery<T>): Promise<T[]>;
-  async list(query: ListQuery<T> | PageQuery<T> = {}): Promise<T[] | Page<T>> {
+  list(query: ListQuery<T> | PageQuery<T> = {}): Promise<T[] | Page<T>> {
+    return this.#traced('list', () => this.#list(query));
+  }
+
+  async #list(query: ListQuery<T> | PageQuery<T>): Promise<T[] | Page<T>> {
     if (!isPlainObject(query))
       throw new ValidationError(`list of ${this.entity.name} takes a query object`, [], {
         entity: this.entity.name,
@@ -288,7 +335,11 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
     return this.#find({ where, orderBy, ...bounds });
   }
 
-  async count(filter?: Filter<T>): Promise<number> {
+  count(filter?: Filter<T>): Promise<number> {
+    return this.#traced('count', () => this.#count(filter));
+  }
+
+  async #count(filter?: Filter<T>): Promise<number> {
     const where = this.#normalizer.filter(filter);
     if (!this.#cache || currentTransaction()) return this.backend.count(where);
     return this.#cache.getQuery(`count:${canonical(where)}`, () => this.backend.count(where));
@@ -346,6 +397,11 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
    */
   transaction<R>(fn: () => Promise<R>): Promise<R> {
     return this.backend.runInTransaction ? this.backend.runInTransaction(fn) : fn();
+  }
+
+  /** A `repository.<operation>` span, the parent of the cache and storage spans the call makes. */
+  #traced<R>(operation: string, work: (span: TraceSpan | undefined) => Promise<R>): Promise<R> {
+    return traced(`repository.${operation}`, SPAN_KIND.internal, this.#spanAttributes, work);
   }
 
   async #page(query: PageQuery<T>): Promise<Page<T>> {

@@ -1,4 +1,5 @@
 import type { RepositoryError } from '../../errors.js';
+import { SPAN_KIND, type TraceSpan, traced } from '../../observability/tracing.js';
 import { TokenBucket, type TokenBucketOptions } from './rate-limiter.js';
 import type { SheetsApiClient } from './sheets-client.js';
 import {
@@ -153,15 +154,39 @@ export class SheetsGateway {
    *   gateway.client.spreadsheets.get({ spreadsheetId: gateway.spreadsheetId }, o));
    * ```
    */
-  async call<R>(
+  call<R>(
     operation: string,
     kind: 'read' | 'write',
     send: (options: { retry: false; timeout: number }) => Promise<R>,
     options: CallOptions = {},
   ): Promise<R | typeof VERIFIED_APPLIED> {
+    return traced(
+      `sheets.${operation}`,
+      SPAN_KIND.client,
+      {
+        'reposit.sheets.operation': operation,
+        'reposit.sheets.kind': kind,
+        'reposit.sheets.entity': this.#entity,
+      },
+      (span) => this.#call(operation, kind, send, options, span),
+    );
+  }
+
+  async #call<R>(
+    operation: string,
+    kind: 'read' | 'write',
+    send: (options: { retry: false; timeout: number }) => Promise<R>,
+    options: CallOptions,
+    span: TraceSpan | undefined,
+  ): Promise<R | typeof VERIFIED_APPLIED> {
     const started = performance.now();
+    let throttledMs = 0;
     for (let attempt = 0; ; attempt += 1) {
+      const queued = performance.now();
       await this.#buckets[kind].take();
+      throttledMs += performance.now() - queued;
+      span?.setAttribute('reposit.sheets.attempts', attempt + 1);
+      span?.setAttribute('reposit.sheets.throttled_ms', Math.round(throttledMs));
       this.#stats[operation] = (this.#stats[operation] ?? 0) + 1;
       let failure: SheetsFailure;
       try {
@@ -169,6 +194,8 @@ export class SheetsGateway {
       } catch (error) {
         failure = describeSheetsFailure(error);
       }
+      if (failure.httpStatus !== undefined)
+        span?.setAttribute('http.response.status_code', failure.httpStatus);
       const mapped = (): RepositoryError =>
         mapSheetsFailure(failure, {
           operation,
