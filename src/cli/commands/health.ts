@@ -105,8 +105,21 @@ async function checkSheets(input: CommandInput, config: CliConfig) {
 }
 
 async function pingRedis(redis: Redis): Promise<void> {
-  const answer = await redis.ping();
-  if (answer !== 'PONG') throw new Error(`Redis answered PING with ${String(answer)}`);
+  // A client that cannot connect rejects with "Connection is closed"; the reason (refused,
+  // unknown host, auth) arrives as an 'error' event: report that instead.
+  let reason: Error | undefined;
+  const remember = (error: Error) => {
+    reason ??= error;
+  };
+  redis.on('error', remember);
+  try {
+    const answer = await redis.ping();
+    if (answer !== 'PONG') throw new Error(`Redis answered PING with ${String(answer)}`);
+  } catch (error) {
+    throw reason ?? error;
+  } finally {
+    redis.off('error', remember);
+  }
 }
 
 async function timed(check: () => Promise<void>): Promise<Check> {
@@ -121,10 +134,11 @@ async function timed(check: () => Promise<void>): Promise<Check> {
 
 function line(name: string, check: Check & { address?: string }, extra = ''): string {
   const where = check.address ? ` (${check.address})` : '';
-  const state = check.ok
-    ? `up ${check.latencyMs ?? ''}${check.latencyMs === undefined ? '' : ' ms'}`
-    : `DOWN: ${check.error}`;
-  return `${name}${where}  ${state}${extra && check.ok ? `, ${extra}` : ''}`.trimEnd();
+  if (!check.ok) return `${name}${where}  DOWN: ${check.error}`;
+  const details = [check.latencyMs === undefined ? '' : `${check.latencyMs} ms`, extra].filter(
+    (d) => d !== '',
+  );
+  return `${name}${where}  up${details.length > 0 ? ` ${details.join(', ')}` : ''}`;
 }
 
 function messageOf(error: unknown): string {

@@ -130,6 +130,8 @@ async function migrator(input: CommandInput): Promise<PostgresMigrator> {
   }
   const { PostgresMigrator } = await import('../../backends/postgres/migrations/postgres-migrator.js');
   const connections = await input.context.connections();
+  // A round trip first: an unreachable database is then a ConnectionError that says so.
+  await connections.query('select 1');
   return new PostgresMigrator({
     pool: connections.primaryPool,
     migrations,
