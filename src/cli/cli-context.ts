@@ -108,7 +108,7 @@ export class CommandContext implements CliContext {
 }
 
 function missing(section: string, what: string): ValidationError {
-  return ValidationError.fromIssues(
+  return new ValidationError(
     `The config module has no \`${section}\` section, which this command needs for ${what}`,
     [{ path: section, message: 'is required by this command', code: 'required' }],
   );

@@ -21,8 +21,11 @@ export function formatError(error: unknown): string {
     return lines.join('\n');
   }
   if (error instanceof ValidationError) {
-    for (const issue of error.issues)
-      lines.push(`  - ${issue.path === '' ? '' : `${issue.path}: `}${issue.message}`);
+    for (const issue of error.issues) {
+      const text = `${issue.path === '' ? '' : `${issue.path}: `}${issue.message}`;
+      // fromIssues already put the issues in the message; list only what it lacks.
+      if (!lines[0]!.includes(text)) lines.push(`  - ${text}`);
+    }
   }
   const cause = (error as { cause?: unknown } | null)?.cause;
   if (cause !== undefined && cause !== null) {
@@ -30,8 +33,23 @@ export function formatError(error: unknown): string {
     if (causeMessage !== '' && !lines[0]!.includes(causeMessage)) lines.push(`  cause: ${causeMessage}`);
   }
   if (isRepositoryError(error))
-    lines.push(`  (${error.name}, code ${error.code}${error.retryable ? ', retryable' : ''})`);
+    lines.push(`  (${errorName(error)}, code ${error.code}${error.retryable ? ', retryable' : ''})`);
   return lines.join('\n');
+}
+
+/**
+ * The class name of an error. For reposit's errors it is the brand (`kind`): bundlers may
+ * rename classes (esbuild emits `_ValidationError`), and `name` comes from the class.
+ *
+ * @example
+ * ```ts
+ * errorName(new ValidationError('bad')); // 'ValidationError'
+ * ```
+ */
+export function errorName(error: unknown): string {
+  const kind = (error as { constructor?: { kind?: unknown } } | null)?.constructor?.kind;
+  if (isRepositoryError(error) && typeof kind === 'string') return kind;
+  return error instanceof Error ? error.name : 'Error';
 }
 
 function messageOf(error: unknown): string {

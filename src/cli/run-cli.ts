@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { isRepositoryError } from '../errors.js';
+import { redactSecrets } from '../observability/redact.js';
 import { CommandContext } from './cli-context.js';
 import { CliUsageError } from './cli-usage-error.js';
 import type { CliIo, Command } from './command.js';
-import { formatError } from './format-error.js';
+import { errorName, formatError } from './format-error.js';
 import { HELP } from './help.js';
 import { loadCliConfig } from './load-config.js';
 
@@ -125,11 +126,9 @@ function unknownCommand(words: readonly string[]): CliUsageError {
 }
 
 function errorJson(error: unknown): Record<string, unknown> {
-  if (isRepositoryError(error)) return error.toJSON();
-  return {
-    name: error instanceof Error ? error.name : 'Error',
-    message: error instanceof Error ? error.message : String(error),
-  };
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
+  if (isRepositoryError(error)) return { ...error.toJSON(), name: errorName(error), message };
+  return { name: errorName(error), message };
 }
 
 function jsonValue(_key: string, value: unknown): unknown {

@@ -69,7 +69,7 @@ async function idsOf(target: CacheWarmTarget): Promise<readonly unknown[]> {
 function assertTarget(name: string, target: CacheWarmTarget): void {
   const repository = target?.repository as Partial<CacheWarmTarget['repository']> | undefined;
   if (typeof repository?.warm !== 'function' || typeof repository.stream !== 'function') {
-    throw ValidationError.fromIssues(`caches.${name} is not a cache warm target`, [
+    throw new ValidationError(`caches.${name} is not a cache warm target`, [
       {
         path: `caches.${name}.repository`,
         message: 'must be a repository (warm and stream), e.g. a BaseRepository',

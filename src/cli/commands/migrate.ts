@@ -81,7 +81,7 @@ export const migrateStatus: Command = async (input) => {
 export const migrateCreate: Command = async (input) => {
   const settings = migrationSettings(input);
   if (settings.dir === undefined) {
-    throw ValidationError.fromIssues('migrate create needs a migrations folder to write to', [
+    throw new ValidationError('migrate create needs a migrations folder to write to', [
       { path: 'migrations.dir', message: 'is required by migrate create', code: 'required' },
     ]);
   }
@@ -103,7 +103,7 @@ export const migrateCreate: Command = async (input) => {
 function migrationSettings(input: CommandInput): CliMigrations {
   const settings = input.loaded.config.migrations;
   if (!settings) {
-    throw ValidationError.fromIssues('The config module has no `migrations` section, which migrate needs', [
+    throw new ValidationError('The config module has no `migrations` section, which migrate needs', [
       {
         path: 'migrations',
         message: 'is required: { dir: "./migrations" } or { migrations: { ... } }',
@@ -120,7 +120,7 @@ async function migrator(input: CommandInput): Promise<PostgresMigrator> {
     settings.migrations ??
     (settings.dir === undefined ? undefined : path.resolve(path.dirname(input.loaded.file), settings.dir));
   if (migrations === undefined) {
-    throw ValidationError.fromIssues("The config's `migrations` section names no migrations", [
+    throw new ValidationError("The config's `migrations` section names no migrations", [
       {
         path: 'migrations',
         message: 'needs dir (a folder) or migrations (a record or provider)',

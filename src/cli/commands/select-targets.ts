@@ -20,10 +20,9 @@ export function selectTargets<T>(
 ): [string, T][] {
   const entries = Object.entries(section ?? {});
   if (entries.length === 0) {
-    throw ValidationError.fromIssues(
-      `The config module has nothing for ${command}: \`${sectionPath}\` is empty`,
-      [{ path: sectionPath, message: `needs at least one named entry for ${command}`, code: 'required' }],
-    );
+    throw new ValidationError(`The config module has nothing for ${command}: \`${sectionPath}\` is empty`, [
+      { path: sectionPath, message: `needs at least one named entry for ${command}`, code: 'required' },
+    ]);
   }
   if (names.length === 0) return entries;
   const known = new Map(entries);
