@@ -1,9 +1,11 @@
-import { writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SheetsBackend } from '../../../src/backends/sheets/index.js';
 import { BaseRepository } from '../../../src/repository/base-repository.js';
 import { type SheetsEmulator, startSheetsEmulator, Widget, widget } from '../../../src/testing/index.js';
+import { eventually } from '../../support/cache.js';
 import { legacyWidget, temporaryDirectory } from '../../support/legacy-widgets.js';
 import { createTestSchema, type TestSchema } from '../../support/postgres.js';
 import { databaseUrl } from '../../support/services.js';
@@ -69,6 +71,53 @@ describe('reposit legacy backfill', () => {
       /^backfill widgets: 20\/20 processed \(20 inserted, 0 skipped, 0 dead-lettered\), resumed after w0020$/m,
     );
     expect(await ids(schema)).toHaveLength(20);
+  });
+
+  it('stops after the current batch on Ctrl-C, with the checkpoint saved, and continues on the next run', async () => {
+    const schema = await widgetsSchema();
+    const legacyFile = path.join(folder.path, 'legacy-many.json');
+    const count = 3000;
+    await writeFile(legacyFile, JSON.stringify(Array.from({ length: count }, (_, i) => legacyWidget(i + 1))));
+    const checkpoint = path.join(folder.path, 'interrupted.checkpoint.json');
+    const env = {
+      CLI_DATABASE_URL: databaseUrl(),
+      CLI_SCHEMA: schema.name,
+      CLI_LEGACY_FILE: legacyFile,
+      CLI_CHECKPOINT_FILE: checkpoint,
+      CLI_BATCH_SIZE: '1',
+    };
+    let child: ChildProcess | undefined;
+    const interrupted = runReposit(bundle.cli, ['-c', bundle.config, 'legacy', 'backfill', '--json'], env, {
+      onSpawn: (spawned) => {
+        child = spawned;
+      },
+    });
+    // Interrupt once the first batches are in (one row per batch: thousands of batches to go).
+    await eventually(async () => (await ids(schema)).length >= 5, 30_000);
+    child!.kill('SIGINT');
+    const stopped = await interrupted;
+    expect(stopped.code).toBe(1);
+    const report = stopped.json<{
+      ok: boolean;
+      result: { stopped: boolean; backfills: { processed: number; done: boolean }[] };
+    }>();
+    expect(report.ok).toBe(false);
+    expect(report.result.stopped).toBe(true);
+    const { processed } = report.result.backfills[0]!;
+    expect(processed).toBeGreaterThanOrEqual(5);
+    expect(processed).toBeLessThan(count);
+    expect(await ids(schema)).toHaveLength(processed);
+    expect(JSON.parse(await readFile(checkpoint, 'utf8'))).toMatchObject({ processed, done: false });
+
+    const resumed = await runReposit(bundle.cli, ['-c', bundle.config, 'legacy', 'backfill', '--json'], {
+      ...env,
+      CLI_BATCH_SIZE: '500',
+    });
+    expect(resumed.code).toBe(0);
+    expect(resumed.json()).toMatchObject({
+      result: { backfills: [{ resumed: true, processed: count, inserted: count, skipped: 0, done: true }] },
+    });
+    expect(await ids(schema)).toHaveLength(count);
   });
 
   it('fails with the database error when the target table is missing', async () => {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleScript } from '../../support/fork-ts.js';
@@ -38,13 +38,19 @@ export function runReposit(
   cli: string,
   args: readonly string[],
   env: Record<string, string> = {},
-  options: { nodeArgs?: readonly string[]; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    nodeArgs?: readonly string[];
+    cwd?: string;
+    timeoutMs?: number;
+    /** Called with the child process as soon as it starts (to signal it). */
+    onSpawn?: (child: ChildProcess) => void;
+  } = {},
 ): Promise<RepositRun> {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !key.startsWith('CLI_')),
   );
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       [...(options.nodeArgs ?? []), cli, ...args],
       {
@@ -73,5 +79,6 @@ export function runReposit(
         });
       },
     );
+    options.onSpawn?.(child);
   });
 }
