@@ -18,6 +18,7 @@ import type { CliConfig, CliContext, CliValue } from './cli-config.js';
 export class CommandContext implements CliContext {
   readonly #config: CliConfig;
   readonly #closers: (() => void | Promise<void>)[] = [];
+  #connectionSetting: Promise<ConnectionManagerOptions | ConnectionManager | undefined> | undefined;
   #connections: Promise<ConnectionManager> | undefined;
   #redis: Promise<Redis> | undefined;
   #cache: Promise<CacheManager> | undefined;
@@ -63,9 +64,20 @@ export class CommandContext implements CliContext {
     }
   }
 
+  /**
+   * The config's `connection` as given (its factory called once): options, a
+   * ConnectionManager, or undefined when the config has none.
+   */
+  connectionSetting(): Promise<ConnectionManagerOptions | ConnectionManager | undefined> {
+    const { connection } = this.#config;
+    this.#connectionSetting ??=
+      connection === undefined ? Promise.resolve(undefined) : this.resolve(connection);
+    return this.#connectionSetting;
+  }
+
   async #createConnections(): Promise<ConnectionManager> {
-    if (this.#config.connection === undefined) throw missing('connection', 'the database');
-    const value = await this.resolve(this.#config.connection);
+    const value = await this.connectionSetting();
+    if (value === undefined) throw missing('connection', 'the database');
     if (isConnectionManager(value)) return value;
     const { ConnectionManager } = await import('../connection/connection-manager.js');
     const { createLogger } = await import('../observability/logger.js');

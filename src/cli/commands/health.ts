@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { ConnectionManagerOptions } from '../../connection/connection-options.js';
 import type { CliConfig } from '../cli-config.js';
 import type { Command, CommandInput } from '../command.js';
 import { describeNodeAddress } from './node-address.js';
@@ -27,7 +28,7 @@ interface Check {
 export const health: Command = async (input) => {
   const { config } = input.loaded;
   const [database, redis, sheets] = await Promise.all([
-    config.connection === undefined ? undefined : checkDatabase(input, config),
+    config.connection === undefined ? undefined : checkDatabase(input),
     config.redis === undefined
       ? undefined
       : timed(async () => void (await pingRedis(await input.context.redis()))),
@@ -63,20 +64,23 @@ export const health: Command = async (input) => {
   return { ok, result: { ok, ...result }, lines };
 };
 
-async function checkDatabase(input: CommandInput, config: CliConfig) {
+async function checkDatabase(input: CommandInput) {
   let connections: Awaited<ReturnType<CommandInput['context']['connections']>>;
   try {
     connections = await input.context.connections();
   } catch (error) {
     return { primary: { ok: false, error: messageOf(error) }, replicas: [] };
   }
-  const options = await input.context.resolve(config.connection!);
+  // Addresses are known only from settings; a ConnectionManager passed in does not tell them.
+  const setting = await input.context.connectionSetting();
+  const options =
+    setting === undefined || setting === connections ? undefined : (setting as ConnectionManagerOptions);
   const primary = {
     ...(await timed(async () => void (await connections.query('select 1')))),
-    ...describeNodeAddress('primary' in options ? options.primary : undefined),
+    ...describeNodeAddress(options?.primary),
   };
   const stats = await connections.checkHealth();
-  const replicaConfigs = 'replicas' in options ? (options.replicas ?? []) : [];
+  const replicaConfigs = options?.replicas ?? [];
   const replicas = stats.nodes
     .filter((node) => node.role === 'replica')
     .map((node, index) => ({

@@ -10,7 +10,7 @@ import { legacyWidget, temporaryDirectory } from '../../support/legacy-widgets.j
 import { createTestSchema, type TestSchema } from '../../support/postgres.js';
 import { databaseUrl } from '../../support/services.js';
 import { emulatorClient, TEST_LIMITS } from '../../support/sheets.js';
-import { bundleCli, type CliBundle, runReposit } from './run-reposit.js';
+import { bundleCli, type CliBundle, runReposit, succeeded } from './run-reposit.js';
 import { createWidgetsTable, insertWidgets } from './widgets-table.js';
 
 let bundle: CliBundle;
@@ -50,7 +50,7 @@ describe('reposit legacy backfill', () => {
     };
     const first = await runReposit(bundle.cli, ['-c', bundle.config, 'legacy', 'backfill', '--json'], env);
     expect(first.stderr).toBe('');
-    expect(first.code).toBe(0);
+    succeeded(first);
     expect(first.json()).toMatchObject({
       ok: true,
       command: 'legacy backfill',
@@ -66,7 +66,7 @@ describe('reposit legacy backfill', () => {
     expect(row).toEqual({ email: 'w0007@example.com', age: 27, active: true });
 
     const second = await runReposit(bundle.cli, ['-c', bundle.config, 'legacy', 'backfill', 'widgets'], env);
-    expect(second.code).toBe(0);
+    succeeded(second);
     expect(second.stdout).toMatch(
       /^backfill widgets: 20\/20 processed \(20 inserted, 0 skipped, 0 dead-lettered\), resumed after w0020$/m,
     );
@@ -113,7 +113,7 @@ describe('reposit legacy backfill', () => {
       ...env,
       CLI_BATCH_SIZE: '500',
     });
-    expect(resumed.code).toBe(0);
+    succeeded(resumed);
     expect(resumed.json()).toMatchObject({
       result: { backfills: [{ resumed: true, processed: count, inserted: count, skipped: 0, done: true }] },
     });
@@ -165,7 +165,7 @@ describe('reposit sheets sync', () => {
       env,
     );
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    succeeded(run);
     expect(run.json()).toMatchObject({
       ok: true,
       command: 'sheets sync',
@@ -180,7 +180,7 @@ describe('reposit sheets sync', () => {
     expect(sheetIds).toEqual(['w0001', 'w0002', 'w0003']);
 
     const again = await runReposit(bundle.cli, ['-c', bundle.config, 'sheets', 'sync'], env);
-    expect(again.code).toBe(0);
+    succeeded(again);
     expect(again.stdout).toContain('sync widgets: 0 changed id(s)');
   });
 

@@ -4,7 +4,7 @@ import { testRedis } from '../../support/cache.js';
 import { createTestSchema, type TestSchema } from '../../support/postgres.js';
 import { freePort } from '../../support/redis-server.js';
 import { databaseUrl, redisUrl, uniqueName } from '../../support/services.js';
-import { bundleCli, type CliBundle, runReposit } from './run-reposit.js';
+import { bundleCli, type CliBundle, runReposit, succeeded } from './run-reposit.js';
 import { createWidgetsTable, insertWidgets } from './widgets-table.js';
 
 let bundle: CliBundle;
@@ -60,7 +60,7 @@ describe('reposit cache warm', () => {
       env,
     );
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    succeeded(run);
     expect(run.json()).toMatchObject({
       ok: true,
       command: 'cache warm',
@@ -76,7 +76,7 @@ describe('reposit cache warm', () => {
   it('loads only the ids a target names, and says what it did', async () => {
     const { namespace, env } = environment();
     const run = await runReposit(bundle.cli, ['-c', bundle.config, 'cache', 'warm', 'first-two'], env);
-    expect(run.code).toBe(0);
+    succeeded(run);
     expect(run.stdout).toMatch(/^warmed first-two: 2 id\(s\) in \d+ ms$/m);
     expect(await cachedIds(namespace)).toEqual(['w0001', 'w0002']);
   });

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporaryDirectory } from '../../support/legacy-widgets.js';
 import { freePort } from '../../support/redis-server.js';
-import { bundleCli, type CliBundle, runReposit } from './run-reposit.js';
+import { bundleCli, type CliBundle, runReposit, succeeded } from './run-reposit.js';
 
 let bundle: CliBundle;
 let folder: { path: string; remove: () => Promise<void> };
@@ -28,14 +28,14 @@ async function configModule(name: string, text: string): Promise<{ dir: string; 
 describe('reposit usage errors (exit 2)', () => {
   it('prints help, top-level and per command', async () => {
     const top = await runReposit(bundle.cli, ['--help']);
-    expect(top.code).toBe(0);
+    succeeded(top);
     expect(top.stdout).toContain('Usage: reposit <command> [options]');
     expect(top.stdout).toContain('legacy backfill [name...]');
     const none = await runReposit(bundle.cli, []);
-    expect(none.code).toBe(0);
+    succeeded(none);
     expect(none.stdout).toBe(top.stdout);
     const migrate = await runReposit(bundle.cli, ['migrate', '--help']);
-    expect(migrate.code).toBe(0);
+    succeeded(migrate);
     expect(migrate.stdout).toContain('Usage: reposit migrate <up|down|status|create <name>>');
   });
 
@@ -80,7 +80,7 @@ describe('reposit config modules', () => {
       "export default { migrations: { dir: './migrations' } };\n",
     );
     const run = await runReposit(bundle.cli, ['migrate', 'create', 'first', '--json'], {}, { cwd: dir });
-    expect(run.code).toBe(0);
+    succeeded(run);
     expect(await readdir(path.join(dir, 'migrations'))).toEqual([
       expect.stringMatching(/^\d{8}_\d{6}_first\.mjs$/),
     ]);
@@ -92,7 +92,7 @@ describe('reposit config modules', () => {
       "module.exports = { migrations: { dir: 'm' } };\n",
     );
     const run = await runReposit(bundle.cli, ['-c', file, 'migrate', 'create', 'from_cjs']);
-    expect(run.code).toBe(0);
+    succeeded(run);
     expect(await readdir(path.join(dir, 'm'))).toEqual([expect.stringMatching(/_from_cjs\.mjs$/)]);
   });
 
@@ -115,7 +115,7 @@ describe('reposit config modules', () => {
       { nodeArgs: ['--import', 'tsx'] },
     );
     expect(loaded.stderr).toBe('');
-    expect(loaded.code).toBe(0);
+    succeeded(loaded);
     // A TypeScript config gets TypeScript migrations.
     expect(await readdir(path.join(dir, 'migrations'))).toEqual([expect.stringMatching(/_typed\.ts$/)]);
   });

@@ -4,7 +4,7 @@ import { createTestSchema, type TestSchema } from '../../support/postgres.js';
 import { freePort } from '../../support/redis-server.js';
 import { connectReplica } from '../../support/replica.js';
 import { databaseUrl, redisUrl, replicaUrl } from '../../support/services.js';
-import { bundleCli, type CliBundle, runReposit } from './run-reposit.js';
+import { bundleCli, type CliBundle, runReposit, succeeded } from './run-reposit.js';
 
 let bundle: CliBundle;
 let schema: TestSchema;
@@ -56,7 +56,7 @@ describe('reposit health', () => {
       '--json',
     );
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    succeeded(run);
     const report = run.json<HealthReport>();
     expect(report).toMatchObject({ ok: true, command: 'health', result: { ok: true } });
     const { primary, replicas, redis, sheets } = report.result;
@@ -80,7 +80,7 @@ describe('reposit health', () => {
 
   it('prints a readable report, and skips what the config does not configure', async () => {
     const run = await reposit({ CLI_DATABASE_URL: databaseUrl(), CLI_SCHEMA: schema.name });
-    expect(run.code).toBe(0);
+    succeeded(run);
     expect(run.stdout).toMatch(/^primary \(.+:\d+\) {2}up [\d.]+ ms$/m);
     expect(run.stdout).toContain('redis  not configured');
     expect(run.stdout).toContain('sheets  not configured');

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporaryDirectory } from '../../support/legacy-widgets.js';
 import { createTestSchema, type TestSchema } from '../../support/postgres.js';
 import { databaseUrl } from '../../support/services.js';
-import { bundleCli, type CliBundle, runReposit } from './run-reposit.js';
+import { bundleCli, type CliBundle, runReposit, succeeded } from './run-reposit.js';
 
 let bundle: CliBundle;
 let schema: TestSchema;
@@ -42,7 +42,7 @@ export async function down(db) {
 describe('reposit migrate', () => {
   it('creates, runs, reports and undoes migrations on the configured schema', async () => {
     const created = await reposit('migrate', 'create', 'create_widgets', '--json');
-    expect(created.code).toBe(0);
+    succeeded(created);
     const { result } = created.json<{ result: { name: string; file: string } }>();
     expect(result.name).toMatch(/^\d{8}_\d{6}_create_widgets$/);
     expect(result.file).toBe(path.join(env.CLI_MIGRATIONS_DIR!, `${result.name}.mjs`));
@@ -51,7 +51,7 @@ describe('reposit migrate', () => {
 
     // The second one keeps the template as written: an empty migration must run as it is.
     const second = await reposit('migrate', 'create', 'zz_noop');
-    expect(second.code).toBe(0);
+    succeeded(second);
     expect(second.stdout).toMatch(/^Created .*_zz_noop\.mjs$/m);
     expect(await readdir(env.CLI_MIGRATIONS_DIR!)).toHaveLength(2);
 
@@ -62,7 +62,7 @@ describe('reposit migrate', () => {
     expect(before.result.migrations.map((m) => m.executedAt)).toEqual([null, null]);
 
     const up = await reposit('migrate', 'up', '--json');
-    expect(up.code).toBe(0);
+    succeeded(up);
     expect(up.json<{ result: { steps: unknown[] } }>().result.steps).toEqual([
       { name: result.name, direction: 'up', status: 'done' },
       { name: expect.stringMatching(/_zz_noop$/), direction: 'up', status: 'done' },
@@ -76,7 +76,7 @@ describe('reposit migrate', () => {
     );
 
     const status = await reposit('migrate', 'status');
-    expect(status.code).toBe(0);
+    succeeded(status);
     expect(status.stdout).toContain('2 migration(s), 0 pending');
     expect(status.stdout).not.toMatch(/_\w+ +pending$/m);
 
@@ -84,7 +84,7 @@ describe('reposit migrate', () => {
     expect(again.stdout).toContain('Nothing to migrate');
 
     const down = await reposit('migrate', 'down');
-    expect(down.code).toBe(0);
+    succeeded(down);
     expect(down.stdout).toMatch(/^down {2}\d{8}_\d{6}_zz_noop$/m);
     const down2 = await reposit('migrate', 'down', '--json');
     expect(down2.json<{ result: { steps: { name: string }[] } }>().result.steps[0]!.name).toBe(result.name);

@@ -14,6 +14,17 @@ export interface RepositRun {
   json<T = Record<string, unknown>>(): T;
 }
 
+/**
+ * Fails with the command's stderr when it did not exit 0 (a bare "expected 1 to be 0"
+ * would hide why), and returns the run.
+ */
+export function succeeded(run: RepositRun): RepositRun {
+  if (run.code !== 0) {
+    throw new Error(`reposit exited ${run.code}:\n${run.stderr}\n${run.stdout}`);
+  }
+  return run;
+}
+
 /** The CLI (src/cli/bin.ts) and the fixture config module, bundled for real Node processes. */
 export interface CliBundle {
   readonly cli: string;
