@@ -1,9 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { MigrationStep } from '../../backends/postgres/migrations/migration-error.js';
 import type { PostgresMigrator } from '../../backends/postgres/migrations/postgres-migrator.js';
 import { ValidationError } from '../../errors.js';
 import type { CliMigrations } from '../cli-config.js';
-import type { Command, CommandInput } from '../command.js';
+import type { Command, CommandInput, CommandOutcome } from '../command.js';
 import { migrationTemplate, timestampPrefix } from './migration-template.js';
 
 /**
@@ -15,17 +16,8 @@ import { migrationTemplate, timestampPrefix } from './migration-template.js';
  * await migrateUp(input); // { ok: true, result: { steps: [{ name, direction: 'up', status: 'done' }] } }
  * ```
  */
-export const migrateUp: Command = async (input) => {
-  const steps = await (await migrator(input)).latest();
-  return {
-    ok: true,
-    result: { steps },
-    lines:
-      steps.length === 0
-        ? ['Nothing to migrate: every migration has run.']
-        : steps.map((s) => `up    ${s.name}`),
-  };
-};
+export const migrateUp: Command = async (input) =>
+  stepsOutcome(await (await migrator(input)).latest(), 'Nothing to migrate: every migration has run.');
 
 /**
  * `reposit migrate down`: undoes the last migration that ran.
@@ -35,15 +27,8 @@ export const migrateUp: Command = async (input) => {
  * await migrateDown(input); // { ok: true, result: { steps: [{ name, direction: 'down', status: 'done' }] } }
  * ```
  */
-export const migrateDown: Command = async (input) => {
-  const steps = await (await migrator(input)).down();
-  return {
-    ok: true,
-    result: { steps },
-    lines:
-      steps.length === 0 ? ['Nothing to undo: no migration has run.'] : steps.map((s) => `down  ${s.name}`),
-  };
-};
+export const migrateDown: Command = async (input) =>
+  stepsOutcome(await (await migrator(input)).down(), 'Nothing to undo: no migration has run.');
 
 /**
  * `reposit migrate status`: every migration, with when it ran (pending ones last).
@@ -99,6 +84,14 @@ export const migrateCreate: Command = async (input) => {
     lines: [`Created ${path.relative(input.io.cwd, file) || file}`],
   };
 };
+
+function stepsOutcome(steps: readonly MigrationStep[], whenNone: string): CommandOutcome {
+  return {
+    ok: true,
+    result: { steps },
+    lines: steps.length === 0 ? [whenNone] : steps.map((step) => `${step.direction.padEnd(4)}  ${step.name}`),
+  };
+}
 
 function migrationSettings(input: CommandInput): CliMigrations {
   const settings = input.loaded.config.migrations;
