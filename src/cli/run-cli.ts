@@ -11,24 +11,57 @@ import { loadCliConfig } from './load-config.js';
 /** What a command takes after its words: nothing, exactly one name, or any number of names. */
 type Arguments = 'none' | 'one' | 'names';
 
-/** Each command's words, its arguments, and the module that runs it (loaded only when used). */
+/**
+ * Each command's words, its arguments, the module that runs it (loaded only when used),
+ * and whether it stops cleanly between batches when interrupted.
+ */
 const COMMANDS: Readonly<
-  Record<string, { readonly args: Arguments; readonly load: () => Promise<Command> }>
+  Record<
+    string,
+    { readonly args: Arguments; readonly load: () => Promise<Command>; readonly stopsBetweenBatches?: true }
+  >
 > = {
   'migrate up': { args: 'none', load: async () => (await import('./commands/migrate.js')).migrateUp },
   'migrate down': { args: 'none', load: async () => (await import('./commands/migrate.js')).migrateDown },
   'migrate status': { args: 'none', load: async () => (await import('./commands/migrate.js')).migrateStatus },
   'migrate create': { args: 'one', load: async () => (await import('./commands/migrate.js')).migrateCreate },
   health: { args: 'none', load: async () => (await import('./commands/health.js')).health },
-  'cache warm': { args: 'names', load: async () => (await import('./commands/cache-warm.js')).cacheWarm },
+  'cache warm': {
+    args: 'names',
+    load: async () => (await import('./commands/cache-warm.js')).cacheWarm,
+    stopsBetweenBatches: true,
+  },
   'legacy backfill': {
     args: 'names',
     load: async () => (await import('./commands/legacy-backfill.js')).legacyBackfill,
+    stopsBetweenBatches: true,
   },
-  'sheets sync': { args: 'names', load: async () => (await import('./commands/sheets-sync.js')).sheetsSync },
+  'sheets sync': {
+    args: 'names',
+    load: async () => (await import('./commands/sheets-sync.js')).sheetsSync,
+    stopsBetweenBatches: true,
+  },
 };
 
 const GROUPS = new Set(['migrate', 'cache', 'legacy', 'sheets']);
+
+/**
+ * How the process tells a running command to stop (Ctrl-C).
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController();
+ * let graceful = false;
+ * process.on('SIGINT', () => (graceful ? controller.abort() : process.exit(130)));
+ * await runCli(argv, io, { signal: controller.signal, onGracefulStop: () => (graceful = true) });
+ * ```
+ */
+export interface CliInterrupt {
+  /** Aborted when the user asks to stop; long commands stop after their current batch. */
+  readonly signal: AbortSignal;
+  /** Called when the command about to run stops cleanly on the signal (until then, end the process). */
+  readonly onGracefulStop?: () => void;
+}
 
 /**
  * Runs the `reposit` command line and returns the exit code: 0 on success, 1 when the
@@ -44,8 +77,9 @@ const GROUPS = new Set(['migrate', 'cache', 'legacy', 'sheets']);
 export async function runCli(
   argv: readonly string[],
   io: CliIo,
-  signal: AbortSignal = new AbortController().signal,
+  interrupt: CliInterrupt = { signal: new AbortController().signal },
 ): Promise<number> {
+  const { signal } = interrupt;
   const json = argv.includes('--json');
   let command = '';
   try {
@@ -65,6 +99,7 @@ export async function runCli(
     const args = words.slice(command.split(' ').length);
     checkArguments(command, spec.args, args);
     const run = await spec.load();
+    if (spec.stopsBetweenBatches) interrupt.onGracefulStop?.();
     const loaded = await loadCliConfig(parsed.values.config, io.cwd);
     const context = new CommandContext(loaded.config);
     let outcome: Awaited<ReturnType<Command>>;

@@ -49,10 +49,14 @@ export const cacheWarm: Command = async (input) => {
       `cache warm: ${l2Errors.length} Redis (L2) operation(s) failed, so the cache is not warm: ${l2Errors[0]}`,
     );
   }
+  const stopped = input.signal.aborted && results.length < targets.length;
   return {
-    ok: true,
-    result: { targets: results },
-    lines: results.map((r) => `warmed ${r.name}: ${r.ids} id(s) in ${r.durationMs} ms`),
+    ok: !stopped,
+    result: { targets: results, stopped },
+    lines: [
+      ...results.map((r) => `warmed ${r.name}: ${r.ids} id(s) in ${r.durationMs} ms`),
+      ...(stopped ? ['Stopped by interrupt before every target was warmed.'] : []),
+    ],
   };
 };
 

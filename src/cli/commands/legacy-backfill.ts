@@ -42,9 +42,9 @@ export const legacyBackfill: Command = async (input) => {
       bar.finish();
     }
   }
-  const stopped = input.signal.aborted && results.some((r) => !r.done);
+  const stopped = input.signal.aborted && (results.length < targets.length || results.some((r) => !r.done));
   return {
-    ok: !input.signal.aborted,
+    ok: !stopped,
     result: { backfills: results, stopped },
     lines: [
       ...results.map(
@@ -52,7 +52,7 @@ export const legacyBackfill: Command = async (input) => {
           `backfill ${r.name}: ${r.processed}/${r.total} processed (${r.inserted} inserted, ${r.skipped} skipped, ` +
           `${r.deadLettered} dead-lettered)${r.resumed ? `, resumed after ${String(r.resumedAfter)}` : ''}${r.done ? '' : ', NOT done'}`,
       ),
-      ...(input.signal.aborted
+      ...(stopped
         ? ['Stopped by interrupt; the checkpoint is saved: run the command again to continue.']
         : []),
     ],

@@ -35,13 +35,16 @@ export const sheetsSync: Command = async (input) => {
       bar.finish();
     }
   }
+  const stopped = input.signal.aborted && results.length < targets.length;
   return {
-    ok: !input.signal.aborted,
-    result: { syncs: results },
-    lines: results.map(
-      (r) =>
-        `sync ${r.name}: ${r.total} changed id(s); to sheet ${r.copiedToSheet} copied, ${r.deletedInSheet} deleted; ` +
-        `to other ${r.copiedToOther} copied, ${r.deletedInOther} deleted; ${r.conflicts} conflict(s)`,
-    ),
+    ok: !stopped,
+    result: { syncs: results, stopped },
+    lines: results
+      .map(
+        (r) =>
+          `sync ${r.name}: ${r.total} changed id(s); to sheet ${r.copiedToSheet} copied, ${r.deletedInSheet} deleted; ` +
+          `to other ${r.copiedToOther} copied, ${r.deletedInOther} deleted; ${r.conflicts} conflict(s)`,
+      )
+      .concat(stopped ? ['Stopped by interrupt before every sync ran.'] : []),
   };
 };
