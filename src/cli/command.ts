@@ -16,7 +16,14 @@ export interface CliIo {
   readonly cwd: string;
 }
 
-/** What a command gets: the config, its context, its arguments, and how to report. */
+/**
+ * What a command gets: the config, its context, its arguments, and how to report.
+ *
+ * @example
+ * ```ts
+ * const input: CommandInput = { loaded, context: new CommandContext(loaded.config), args: ['users'], io, json: false, signal };
+ * ```
+ */
 export interface CommandInput {
   readonly loaded: LoadedCliConfig;
   readonly context: CommandContext;
@@ -28,12 +35,26 @@ export interface CommandInput {
   readonly signal: AbortSignal;
 }
 
-/** What a command reports: its JSON result, the lines a person reads, and whether it succeeded. */
+/**
+ * What a command reports: its JSON result, the lines a person reads, and whether it succeeded.
+ *
+ * @example
+ * ```ts
+ * const outcome: CommandOutcome = { ok: true, result: { steps: [] }, lines: ['Nothing to migrate: every migration has run.'] };
+ * ```
+ */
 export interface CommandOutcome {
   readonly ok: boolean;
   readonly result: unknown;
   readonly lines: readonly string[];
 }
 
-/** A command of the `reposit` tool. */
+/**
+ * A command of the `reposit` tool.
+ *
+ * @example
+ * ```ts
+ * const hello: Command = async ({ args }) => ({ ok: true, result: { args }, lines: [`hello ${args.join(' ')}`] });
+ * ```
+ */
 export type Command = (input: CommandInput) => Promise<CommandOutcome>;

@@ -1,4 +1,11 @@
-/** The help of `reposit` and of each command, keyed by command path ('' is the top level). */
+/**
+ * The help of `reposit` and of each command group, keyed by its first word ('' is the top level).
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(`${HELP.migrate}\n`); // Usage: reposit migrate <up|down|status|create <name>> ...
+ * ```
+ */
 export const HELP: Readonly<Record<string, string>> = {
   '': `Usage: reposit <command> [options]
 

@@ -5,7 +5,14 @@ import { ValidationError } from '../errors.js';
 import type { CliConfig } from './cli-config.js';
 import { CliUsageError } from './cli-usage-error.js';
 
-/** The file names looked for in the working directory when no `--config` is given, in order. */
+/**
+ * The file names looked for in the working directory when no `--config` is given, in order.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_CONFIG_FILES[0]; // 'reposit.config.js'
+ * ```
+ */
 export const DEFAULT_CONFIG_FILES = [
   'reposit.config.js',
   'reposit.config.mjs',
