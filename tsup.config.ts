@@ -15,11 +15,15 @@ export const entries = {
   legacy: 'src/backends/legacy/index.ts',
   config: 'src/backends/config/index.ts',
   nestjs: 'src/nestjs/index.ts',
+  'cli-config': 'src/cli/index.ts',
 } as const;
+
+/** The `reposit` command (package.json "bin"): ESM only; its hashbang comes from the source. */
+const bin = { cli: 'src/cli/bin.ts' } as const;
 
 export default defineConfig([
   {
-    entry: entries,
+    entry: { ...entries, ...bin },
     format: ['esm'],
     dts: true,
     sourcemap: true,

@@ -2,8 +2,11 @@
 // the CJS build are recognised by the ESM build's classes (the brand, not the prototype).
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as esm from 'reposit';
 
 const require = createRequire(import.meta.url);
@@ -22,3 +25,33 @@ for (const subpath of Object.keys(exports)) {
   assert.ok(Object.keys(module).length > 0, `${specifier} has exports (ESM)`);
 }
 console.log('smoke (ESM): ok');
+
+// The `reposit` command as built (package.json "bin"), with a config module that imports
+// `reposit/cli` as a user's would.
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const { bin } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const cli = path.join(root, bin.reposit);
+assert.match(readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'the bin starts with a hashbang');
+assert.match(
+  execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' }),
+  /^Usage: reposit <command>/,
+);
+mkdirSync(path.join(root, '.tmp'), { recursive: true });
+const work = mkdtempSync(path.join(root, '.tmp', 'smoke-cli-'));
+try {
+  writeFileSync(
+    path.join(work, 'reposit.config.mjs'),
+    "import { defineCliConfig } from 'reposit/cli';\nexport default defineCliConfig({ migrations: { dir: './migrations' } });\n",
+  );
+  const created = JSON.parse(
+    execFileSync(process.execPath, [cli, 'migrate', 'create', 'smoke', '--json'], {
+      cwd: work,
+      encoding: 'utf8',
+    }),
+  );
+  assert.equal(created.ok, true, 'migrate create succeeded');
+  assert.deepEqual(readdirSync(path.join(work, 'migrations')), [`${created.result.name}.mjs`]);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+console.log('smoke (bin): ok');
