@@ -17,6 +17,21 @@ const fromCjs = new cjs.NotFoundError('from cjs');
 assert.ok(fromCjs instanceof esm.NotFoundError, 'CJS error is an ESM NotFoundError');
 assert.ok(fromCjs instanceof esm.RepositoryError, 'CJS error is an ESM RepositoryError');
 assert.ok(!(fromCjs instanceof esm.ConflictError), 'CJS NotFoundError is not a ConflictError');
+for (const build of [esm, cjs]) {
+  for (const name of [
+    'RepositoryError',
+    'NotFoundError',
+    'ValidationError',
+    'DuplicateError',
+    'ConflictError',
+    'ConnectionError',
+    'TimeoutError',
+    'RateLimitError',
+    'UnavailableError',
+  ]) {
+    assert.equal(new build[name]('x').name, name, `${name} keeps its name in the build`);
+  }
+}
 const { exports } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 for (const subpath of Object.keys(exports)) {
   if (subpath === './package.json') continue;
