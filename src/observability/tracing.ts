@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { coarseNow } from '../cache/coarse-clock.js';
 import { redactSecrets } from './redact.js';
 
 /**
@@ -106,7 +107,20 @@ interface TracingState {
   recordStatements: boolean;
   resolved: boolean;
   requested: SpanTracer | 'auto' | 'off';
+  /** `@opentelemetry/api`'s `trace`, when 'auto' found it. */
+  api?: OpenTelemetryTraceApi | undefined;
+  /** Whether an SDK's provider was registered at the last look, and when that was. */
+  providerRegistered?: boolean;
+  providerCheckedAt?: number;
 }
+
+interface OpenTelemetryTraceApi {
+  getTracer(name: string): SpanTracer;
+  getTracerProvider(): { getDelegate?(): object };
+}
+
+/** How long a look at the global tracer provider is trusted. */
+const PROVIDER_CHECK_MS = 200;
 
 // Shared through globalThis so that the ESM and CJS builds of reposit, loaded side by side
 // in one process, obey one configuration (as `@opentelemetry/api` itself does).
@@ -138,6 +152,7 @@ export function configureTracing(options: TracingOptions): void {
     state.requested = options.tracer;
     state.resolved = false;
   }
+  state.providerCheckedAt = undefined;
 }
 
 /**
@@ -163,7 +178,26 @@ export function tracingStatus(): TracingStatus {
  */
 export function activeTracer(): SpanTracer | undefined {
   if (!state.resolved) resolve();
-  return state.tracer;
+  if (state.api === undefined || state.tracer === undefined) return state.tracer;
+  return providerRegistered(state.api) ? state.tracer : undefined;
+}
+
+/**
+ * Whether an application registered an OpenTelemetry SDK. The API alone (often installed
+ * as somebody else's dependency) hands out no-op spans, which would still cost every call
+ * a context switch: without a provider reposit takes its untraced paths. Looked up again
+ * every {@link PROVIDER_CHECK_MS} ms, so a provider registered later is picked up.
+ */
+function providerRegistered(api: OpenTelemetryTraceApi): boolean {
+  const now = coarseNow();
+  if (state.providerCheckedAt !== undefined && now - state.providerCheckedAt < PROVIDER_CHECK_MS) {
+    return state.providerRegistered === true;
+  }
+  state.providerCheckedAt = now;
+  const provider = api.getTracerProvider();
+  const delegate = typeof provider.getDelegate === 'function' ? provider.getDelegate() : provider;
+  state.providerRegistered = delegate?.constructor?.name !== 'NoopTracerProvider';
+  return state.providerRegistered;
 }
 
 /**
@@ -182,11 +216,13 @@ function resolve(): void {
   if (state.resolved) return;
   state.resolved = true;
   const requested = state.requested;
+  state.api = undefined;
   if (requested === 'off') {
     state.tracer = undefined;
     state.status = 'off';
   } else if (requested === 'auto') {
-    state.tracer = loadOpenTelemetryTracer();
+    state.api = loadOpenTelemetryApi();
+    state.tracer = state.api?.getTracer('reposit');
     state.status = state.tracer ? 'opentelemetry' : 'unavailable';
   } else {
     state.tracer = requested;
@@ -200,14 +236,17 @@ function resolve(): void {
  * so that even the first statement of a process gets its span; its tracer is a proxy
  * that follows whichever provider the application registers, before or after.
  */
-function loadOpenTelemetryTracer(): SpanTracer | undefined {
-  let api: { trace?: { getTracer(name: string): SpanTracer } };
+function loadOpenTelemetryApi(): OpenTelemetryTraceApi | undefined {
+  let api: { trace?: Partial<OpenTelemetryTraceApi> };
   try {
     api = createRequire(import.meta.url)('@opentelemetry/api');
   } catch {
     return undefined;
   }
-  return typeof api.trace?.getTracer === 'function' ? api.trace.getTracer('reposit') : undefined;
+  const trace = api.trace;
+  return typeof trace?.getTracer === 'function' && typeof trace.getTracerProvider === 'function'
+    ? (trace as OpenTelemetryTraceApi)
+    : undefined;
 }
 
 /**
