@@ -1,6 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * Options of {@link OwnRedisServer.start}.
+ *
+ * @example
+ * ```ts
+ * const server = await OwnRedisServer.start({
+ *   args: ['--user', 'default', 'off', '--user', 'app', 'on', '>s3cret', '~*', '&*', '+@all'],
+ *   auth: { username: 'app', password: 's3cret' },
+ * });
+ * ```
+ */
+export interface OwnRedisServerOptions {
+  /** Extra redis-server arguments (ACL users, limits …). @default [] */
+  readonly args?: readonly string[];
+  /** Credentials for the readiness probe, when `args` turn the default user off. @default none */
+  readonly auth?: Pick<RedisOptions, 'username' | 'password'>;
+}
 
 /** A free loopback port (the OS picks it). */
 export async function freePort(): Promise<number> {
@@ -17,14 +35,16 @@ export async function freePort(): Promise<number> {
  */
 export class OwnRedisServer {
   readonly port: number;
+  readonly #options: OwnRedisServerOptions;
   #process: ChildProcess | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, options: OwnRedisServerOptions) {
     this.port = port;
+    this.#options = options;
   }
 
-  static async start(): Promise<OwnRedisServer> {
-    const server = new OwnRedisServer(await freePort());
+  static async start(options: OwnRedisServerOptions = {}): Promise<OwnRedisServer> {
+    const server = new OwnRedisServer(await freePort(), options);
     await server.restart();
     return server;
   }
@@ -33,7 +53,17 @@ export class OwnRedisServer {
   async restart(): Promise<void> {
     this.#process = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...(this.#options.args ?? []),
+      ],
       { stdio: 'ignore' },
     );
     const deadline = Date.now() + 5000;
@@ -43,6 +73,7 @@ export class OwnRedisServer {
         host: '127.0.0.1',
         lazyConnect: true,
         retryStrategy: () => null,
+        ...this.#options.auth,
       });
       probe.on('error', () => {});
       try {

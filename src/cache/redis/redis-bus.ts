@@ -135,7 +135,10 @@ export class RedisBus implements InvalidationBus {
         return;
       }
       if (envelope.o === this.#origin) return;
-      handlers.onMessage({ keys: envelope.keys, prefix: envelope.prefix }, envelope.t);
+      handlers.onMessage(
+        { keys: envelope.keys, prefix: envelope.prefix, ...(envelope.l2Pending ? { l2Pending: true } : {}) },
+        envelope.t,
+      );
     });
     subscriber.on('error', (error: unknown) => handlers.onError?.(error));
     // ioredis re-subscribes by itself after a reconnect; 'ready' after the first time
