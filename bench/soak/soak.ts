@@ -80,10 +80,15 @@ try {
   const now = () => Date.now() - startedAt;
   const workload = new Workload(instances, ledger, capture, startedAt);
   const breakerOpenings: number[] = [];
-  for (const instance of instances)
+  const lastL2Hit = instances.map(() => 0);
+  for (const instance of instances) {
     instance.cache.events.on('breaker', ({ state }) => {
       if (state === 'open') breakerOpenings.push(now());
     });
+    instance.cache.events.on('hit', ({ tier }) => {
+      if (tier === 'l2') lastL2Hit[instance.index] = now();
+    });
+  }
   const running = workload.run(concurrency);
   const expiry = setInterval(() => ledger.expire(30_000), 1000);
   log(
@@ -103,7 +108,7 @@ try {
     const run: (typeof runs)[number] = { fault: slot.fault, beganAt, endedAt, componentBackAt: undefined };
     runs.push(run);
     while (now() < slot.until) {
-      if (run.componentBackAt === undefined && componentBack(slot.fault, instances))
+      if (run.componentBackAt === undefined && componentBack(slot.fault, instances, lastL2Hit, endedAt))
         run.componentBackAt = now();
       await sleep(50);
     }
