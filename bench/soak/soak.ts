@@ -270,9 +270,19 @@ try {
 }
 process.exit(exitCode);
 
-function componentBack(fault: string, all: readonly AppInstance[]): boolean {
-  if (fault.startsWith('redis'))
-    return all.every((instance) => instance.cache.stats().l2.breaker === 'closed');
+/**
+ * Whether the faulty component serves again: Redis once every instance has had an L2 hit
+ * since the fault ended (the breaker's state flaps on this loaded machine, see the
+ * "L2 breaker opened" column, so it is no signal), the replica once every instance has it
+ * back in read rotation.
+ */
+function componentBack(
+  fault: string,
+  all: readonly AppInstance[],
+  lastL2Hit: readonly number[],
+  endedAt: number,
+): boolean {
+  if (fault.startsWith('redis')) return lastL2Hit.every((at) => at > endedAt);
   if (fault.startsWith('replica'))
     return all.every((instance) =>
       instance.connections.stats().nodes.every((node) => node.role !== 'replica' || node.healthy),
