@@ -96,14 +96,17 @@ try {
   const now = () => Date.now() - startedAt;
   const workload = new Workload(instances, ledger, capture, startedAt);
   const breakerOpenings: number[] = [];
-  const lastL2Hit = instances.map(() => 0);
+  const lastL2Answer = instances.map(() => 0);
   for (const instance of instances) {
     instance.cache.events.on('breaker', ({ state }) => {
       if (state === 'open') breakerOpenings.push(now());
     });
-    instance.cache.events.on('hit', ({ tier }) => {
-      if (tier === 'l2') lastL2Hit[instance.index] = now();
-    });
+    // An L2 hit or miss is an answer from Redis (a failed or skipped call is neither).
+    const answered = ({ tier }: { tier: string }) => {
+      if (tier === 'l2') lastL2Answer[instance.index] = now();
+    };
+    instance.cache.events.on('hit', answered);
+    instance.cache.events.on('miss', answered);
   }
   const running = workload.run(concurrency);
   const expiry = setInterval(() => ledger.expire(30_000), 1000);
@@ -130,7 +133,7 @@ try {
     runs.push(run);
     const giveUpAt = Math.max(slot.until + delay, endedAt + COMPONENT_WAIT_MS);
     while (now() < slot.until + delay || (run.componentBackAt === undefined && now() < giveUpAt)) {
-      if (run.componentBackAt === undefined && componentBack(slot.fault, instances, lastL2Hit, endedAt))
+      if (run.componentBackAt === undefined && componentBack(slot.fault, instances, lastL2Answer, endedAt))
         run.componentBackAt = now();
       await sleep(50);
     }
@@ -296,18 +299,18 @@ try {
 process.exit(exitCode);
 
 /**
- * Whether the faulty component serves again: Redis once every instance has had an L2 hit
- * since the fault ended (the breaker's state flaps on this loaded machine, see the
+ * Whether the faulty component serves again: Redis once it has answered a read (hit or
+ * miss: it restarts empty) of every instance since the fault ended (the breaker's state flaps on this loaded machine, see the
  * "L2 breaker opened" column, so it is no signal), the replica once every instance has it
  * back in read rotation.
  */
 function componentBack(
   fault: string,
   all: readonly AppInstance[],
-  lastL2Hit: readonly number[],
+  lastL2Answer: readonly number[],
   endedAt: number,
 ): boolean {
-  if (fault.startsWith('redis')) return lastL2Hit.every((at) => at > endedAt);
+  if (fault.startsWith('redis')) return lastL2Answer.every((at) => at > endedAt);
   if (fault.startsWith('replica'))
     return all.every((instance) =>
       instance.connections.stats().nodes.every((node) => node.role !== 'replica' || node.healthy),
