@@ -226,6 +226,13 @@ try {
       [...byKind].map(([kind, entry]) => [kind, entry.ops, entry.errors]),
     ),
   );
+  const slowest = [...workload.records].sort((a, b) => b.ms - a.ms).slice(0, 5);
+  out.push('\nslowest operations (started at, phase returned in):');
+  for (const record of slowest)
+    out.push(
+      `  ${record.kind} on instance ${record.instance}: ${ms(record.ms)} ms, started at ${(record.at / 1000).toFixed(1)} s, ` +
+        `${phaseOf(faultRuns, record.at + record.ms).label}${record.error ? ` (${record.error})` : ''}`,
+    );
   out.push('\n### Recovery\n');
   out.push(
     table(
