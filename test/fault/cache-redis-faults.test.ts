@@ -150,6 +150,26 @@ describe('the cache when Redis fails', () => {
     expect(await writer.getOrLoad('row', load)).toBe('v2');
   });
 
+  it('a backlog of messages held while Redis was away is delivered whole and in order when it is back', async () => {
+    const { proxy, client } = await proxied();
+    const writer = manager({ bus: new RedisBus({ client }) });
+    await writer.ready();
+    const watcher = clientTo(Number(new URL(redisUrl()).port || 6379));
+    const seen: string[] = [];
+    watcher.on('message', (_channel: string, text: string) => {
+      for (const key of (JSON.parse(text) as { keys?: string[] }).keys ?? [])
+        if (key.startsWith(`${namespace}:{~backlog-`)) seen.push(key);
+    });
+    await watcher.subscribe('reposit:invalidate');
+    proxy.setMode('refuse');
+    proxy.cutAll();
+    const count = 450;
+    for (let i = 0; i < count; i++) await writer.delete(`backlog-${i}`);
+    proxy.restore();
+    await eventually(() => seen.length >= count, 10_000);
+    expect(seen).toEqual(Array.from({ length: count }, (_, i) => `${namespace}:{~backlog-${i}}`));
+  });
+
   it('clears L1 when the bus reconnects (messages may have been lost)', async () => {
     const { proxy, client } = await proxied();
     const cache = manager({ l2: new RedisTier({ client }), bus: new RedisBus({ client }) });
