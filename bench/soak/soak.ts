@@ -75,10 +75,14 @@ const env = await startEnvironment();
 let exitCode = 1;
 const injector = new FaultInjector(env);
 const instances: AppInstance[] = [];
+let workload: Workload | undefined;
 // Interrupted: still remove the role, schema, replica and Redis it made.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log(`${signal}: cleaning up`);
+    // The callers first: against closed instances their calls fail at once, and the loop
+    // of rejections would never let the clean-up run.
+    workload?.stop();
     void injector
       .clear()
       .then(() => Promise.all(instances.map((instance) => instance.close().catch(() => {}))))
@@ -94,7 +98,7 @@ try {
   const schedule = planSchedule(durationMs);
   const startedAt = Date.now();
   const now = () => Date.now() - startedAt;
-  const workload = new Workload(instances, ledger, capture, startedAt);
+  workload = new Workload(instances, ledger, capture, startedAt);
   const breakerOpenings: number[] = [];
   const lastL2Answer = instances.map(() => 0);
   for (const instance of instances) {
