@@ -9,6 +9,7 @@
 export type { MemoryBackendOptions } from './backends/memory/index.js';
 export { MemoryBackend } from './backends/memory/index.js';
 export * from './cache/index.js';
+export { primaryReadsRequired, withPrimaryReads } from './context/primary-reads.js';
 export type { ActiveContext, RequestContext } from './context/request-context.js';
 export { currentContext, withContext } from './context/request-context.js';
 export type { TransactionScope } from './context/transaction-scope.js';

@@ -37,6 +37,12 @@ export interface InvalidationMessage {
   readonly keys?: readonly string[];
   /** Drop every key with this prefix (`clear(namespace)`). */
   readonly prefix?: string;
+  /**
+   * The sender could not invalidate `keys` in L2 yet (it retries): L2 may still hold the
+   * replaced values, so receivers load these keys instead of reading L2 until a message
+   * for them without this flag arrives (the sender's retry landed), for at most a minute.
+   */
+  readonly l2Pending?: boolean;
 }
 
 /**

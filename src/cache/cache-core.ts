@@ -175,6 +175,8 @@ export class CacheCore {
   readonly #localTags = new Map<string, Set<string>>();
   readonly #versions = new LRUCache<string, number>({ max: 10_000 });
   readonly #retryKeys = new Set<string>();
+  /** Keys another process could not invalidate in L2 yet, until when L2 is not trusted for them. */
+  readonly #l2Pending = new Map<string, number>();
   readonly #retryPrefixes = new Set<string>();
   #retryTimer: NodeJS.Timeout | undefined;
   #retryDelay = 50;
@@ -344,7 +346,9 @@ export class CacheCore {
       const key = keys[index]!;
       if (withGenerations) generations.set(key, values[wanted.length + j] ?? null);
       const text = values[j];
-      const entry = text == null ? undefined : this.#decode(key, text);
+      // While this process's invalidation of the key has not reached L2, L2 may still hold
+      // the value that write replaced: load it instead.
+      const entry = text == null || this.#l2Untrusted(key, now) ? undefined : this.#decode(key, text);
       if (entry === undefined || entry.staleUntil <= now) {
         this.counters.l2Misses++;
         if (this.events.has('miss')) this.events.emit('miss', { tier: 'l2', key });
@@ -363,6 +367,16 @@ export class CacheCore {
       missing.push(index);
     });
     return missing;
+  }
+
+  /** Whether an invalidation of the key (this process's, or another's) has not reached L2 yet. */
+  #l2Untrusted(key: string, now: number): boolean {
+    if (this.#retryKeys.has(key)) return true;
+    const until = this.#l2Pending.get(key);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.#l2Pending.delete(key);
+    return false;
   }
 
   #decode(key: string, stored: string): CacheEntry | undefined {
@@ -672,12 +686,17 @@ export class CacheCore {
     this.counters.invalidations += keys.length;
     this.l1.invalidate(keys);
     this.#flights.forget(keys);
+    let l2Pending = false;
     if (this.l2) {
       const done = await this.l2.call('invalidate', (tier) => tier.invalidate(keys));
-      if (done === FAILED) this.#retryLater(keys);
+      if (done === FAILED) {
+        this.#retryLater(keys);
+        l2Pending = true;
+      }
     }
-    // Published even when L2 failed: other processes must drop their L1 copies regardless.
-    await this.#publish({ keys });
+    // Published even when L2 failed: other processes must drop their L1 copies regardless,
+    // and not re-read L2 for these keys until the retry lands.
+    await this.#publish(l2Pending ? { keys, l2Pending } : { keys });
   }
 
   /** Drops every key starting with `prefix`, everywhere. */
@@ -725,6 +744,12 @@ export class CacheCore {
     if (message.keys && message.keys.length > 0) {
       this.l1.invalidate(message.keys);
       this.#flights.forget(message.keys);
+      if (message.l2Pending) {
+        const until = Date.now() + 60_000;
+        for (const key of message.keys) if (this.#l2Pending.size < 100_000) this.#l2Pending.set(key, until);
+      } else if (this.#l2Pending.size > 0) {
+        for (const key of message.keys) this.#l2Pending.delete(key);
+      }
     }
     if (message.prefix) {
       const prefix = message.prefix;
@@ -762,7 +787,10 @@ export class CacheCore {
       else {
         for (const key of keys) this.#retryKeys.delete(key);
         this.counters.pendingRetries = this.#retryKeys.size + this.#retryPrefixes.size;
-        // Others may have re-read the old L2 value meanwhile: tell them again.
+        // This process and others may have re-read the old L2 value meanwhile: drop it
+        // here, and tell the others again.
+        this.l1.invalidate(keys);
+        this.#flights.forget(keys);
         await this.#publish({ keys });
       }
     }

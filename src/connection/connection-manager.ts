@@ -1,3 +1,4 @@
+import { primaryReadsRequired } from '../context/primary-reads.js';
 import { ConflictError, ConnectionError, UnavailableError, ValidationError } from '../errors.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { SPAN_KIND, traced } from '../observability/tracing.js';
@@ -345,7 +346,7 @@ export class ConnectionManager implements SqlExecutor {
 
   /** Healthy replicas that satisfy read-your-writes, rotated, then the primary. */
   #readCandidates(): PoolNode[] {
-    if (this.#replicas.length === 0) return [this.#primary];
+    if (this.#replicas.length === 0 || primaryReadsRequired()) return [this.#primary];
     const required = this.#readYourWrites.requiredLsn();
     const eligible = this.#replicas.filter(
       (replica) =>

@@ -383,10 +383,15 @@ export class PoolNode {
     return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
-  /** Detaches from the pool, and ends it if reposit created it. */
+  /**
+   * Ends the pool if reposit created it, else detaches from it. An ended pool keeps its
+   * error listener: pg's `end()` resolves before its connections have closed, and one the
+   * server kills meanwhile would otherwise be an unhandled 'error' that crashes the process.
+   */
   async end(): Promise<void> {
     if (this.owned) {
       await this.pool.end();
+      return;
     }
     this.pool.removeListener('error', this.#onIdleError);
   }

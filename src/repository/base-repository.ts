@@ -1,3 +1,4 @@
+import { withPrimaryReads } from '../context/primary-reads.js';
 import { currentContext } from '../context/request-context.js';
 import { currentTransaction } from '../context/transaction-scope.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -342,7 +343,9 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
   async #count(filter?: Filter<T>): Promise<number> {
     const where = this.#normalizer.filter(filter);
     if (!this.#cache || currentTransaction()) return this.backend.count(where);
-    return this.#cache.getQuery(`count:${canonical(where)}`, () => this.backend.count(where));
+    return this.#cache.getQuery(`count:${canonical(where)}`, () =>
+      withPrimaryReads(() => this.backend.count(where)),
+    );
   }
 
   async *stream(
@@ -436,13 +439,17 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
 
   async #find(query: BackendQuery): Promise<T[]> {
     if (!this.#cache || currentTransaction()) return this.backend.find(query);
-    return this.#cache.getQuery(`list:${canonical(query)}`, () => this.backend.find(query));
+    return this.#cache.getQuery(`list:${canonical(query)}`, () =>
+      withPrimaryReads(() => this.backend.find(query)),
+    );
   }
 
   async #readMany(ids: readonly ID[]): Promise<(T | null)[]> {
     if (!this.#cache || currentTransaction()) return this.#readFreshMany(ids);
+    // What is cached must not predate a write that invalidated it: replicas may lag, so
+    // cache misses are loaded from the primary (withPrimaryReads).
     return this.#cache.getByIds(ids, async (missing) => {
-      const rows = await this.backend.findByIds(missing);
+      const rows = await withPrimaryReads(() => this.backend.findByIds(missing));
       return new Map(rows.map((row) => [(row as Record<string, unknown>)[this.#idField] as ID, row]));
     });
   }

@@ -118,6 +118,58 @@ describe('the cache when Redis fails', () => {
     await eventually(() => writer.stats().pendingRetries === 0, 5000);
   });
 
+  it('while an invalidation has not reached L2, neither the writer nor other processes re-read the old L2 value (found by the soak)', async () => {
+    // The writer reaches L2 through the proxy, its bus directly: L2 fails, the bus works.
+    const { proxy, client } = await proxied();
+    const busClient = clientTo(Number(new URL(redisUrl()).port || 6379));
+    const writer = manager({ l2: new RedisTier({ client }), bus: new RedisBus({ client: busClient }) });
+    const readerClient = clientTo(Number(new URL(redisUrl()).port || 6379));
+    const reader = manager({
+      l2: new RedisTier({ client: readerClient }),
+      bus: new RedisBus({ client: readerClient }),
+    });
+    await Promise.all([writer.ready(), reader.ready()]);
+    let truth = 'v1';
+    const load = async () => truth;
+    expect(await writer.getOrLoad('row', load)).toBe('v1');
+    await writer.settle();
+    expect(await reader.getOrLoad('row', load)).toBe('v1');
+    proxy.setMode('refuse');
+    proxy.cutAll();
+    truth = 'v2';
+    const delivered = new Promise<void>((resolve) => reader.events.on('bus:received', () => resolve()));
+    await writer.delete('row');
+    await delivered;
+    expect(writer.stats().pendingRetries).toBeGreaterThan(0);
+    expect(await direct.exists(`${namespace}:{~row}`)).toBe(1); // L2 still holds v1
+    expect(await reader.getOrLoad('row', load)).toBe('v2');
+    expect(await writer.getOrLoad('row', load)).toBe('v2');
+    proxy.restore();
+    await eventually(() => writer.stats().pendingRetries === 0, 5000);
+    expect(await reader.getOrLoad('row', load)).toBe('v2');
+    expect(await writer.getOrLoad('row', load)).toBe('v2');
+  });
+
+  it('a backlog of messages held while Redis was away is delivered whole and in order when it is back', async () => {
+    const { proxy, client } = await proxied();
+    const writer = manager({ bus: new RedisBus({ client }) });
+    await writer.ready();
+    const watcher = clientTo(Number(new URL(redisUrl()).port || 6379));
+    const seen: string[] = [];
+    watcher.on('message', (_channel: string, text: string) => {
+      for (const key of (JSON.parse(text) as { keys?: string[] }).keys ?? [])
+        if (key.startsWith(`${namespace}:{~backlog-`)) seen.push(key);
+    });
+    await watcher.subscribe('reposit:invalidate');
+    proxy.setMode('refuse');
+    proxy.cutAll();
+    const count = 450;
+    for (let i = 0; i < count; i++) await writer.delete(`backlog-${i}`);
+    proxy.restore();
+    await eventually(() => seen.length >= count, 10_000);
+    expect(seen).toEqual(Array.from({ length: count }, (_, i) => `${namespace}:{~backlog-${i}}`));
+  });
+
   it('clears L1 when the bus reconnects (messages may have been lost)', async () => {
     const { proxy, client } = await proxied();
     const cache = manager({ l2: new RedisTier({ client }), bus: new RedisBus({ client }) });

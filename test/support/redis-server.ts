@@ -26,6 +26,8 @@ export interface OwnRedisServerOptions {
   readonly args?: readonly string[];
   /** How the readiness probe connects (credentials, TLS); host and port are added. */
   readonly probe?: RedisOptions;
+  /** Credentials for the readiness probe, when `args` turn the default user off. */
+  readonly auth?: Pick<RedisOptions, 'username' | 'password'>;
 }
 
 /**
@@ -76,6 +78,7 @@ export class OwnRedisServer {
     while (Date.now() < deadline) {
       const probe = new Redis({
         ...this.#options.probe,
+        ...this.#options.auth,
         port: this.port,
         host: '127.0.0.1',
         lazyConnect: true,

@@ -92,6 +92,33 @@ describe('idle and broken connections', () => {
   });
 });
 
+describe('connections killed while close() ends them', () => {
+  it('does not crash the process (found by the soak: the server killed them as the pool closed)', async () => {
+    const uncaught: unknown[] = [];
+    const record = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', record);
+    try {
+      for (let round = 0; round < 3; round++) {
+        const { db, applicationName } = manager();
+        await Promise.all([1, 2, 3, 4].map(() => db.query('select pg_sleep(0.05)', [])));
+        // The kill is on its way when close() ends the pool: the server's FATAL reaches
+        // connections that the pool has already let go of.
+        const killing = schema.sql(
+          'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+          [applicationName],
+        );
+        await sleep(2);
+        await db.close();
+        await killing;
+      }
+      await sleep(300);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', record);
+    }
+  });
+});
+
 describe('timeouts through a misbehaving network (TCP proxy)', () => {
   it('connecting to a node that never answers fails after connectTimeoutMs', async () => {
     proxy.setMode('drop');

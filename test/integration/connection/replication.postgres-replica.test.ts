@@ -1,9 +1,15 @@
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { PostgresBackend } from '../../../src/backends/postgres/postgres-backend.js';
+import { CacheManager } from '../../../src/cache/cache-manager.js';
 import { ConnectionManager } from '../../../src/connection/connection-manager.js';
 import type { ConnectionManagerOptions } from '../../../src/connection/connection-options.js';
+import { withPrimaryReads } from '../../../src/context/primary-reads.js';
 import { withContext } from '../../../src/context/request-context.js';
 import { ConnectionError } from '../../../src/errors.js';
+import { BaseRepository } from '../../../src/repository/base-repository.js';
+import { defineEntity } from '../../../src/repository/entity.js';
 import { CaptureLogger } from '../../support/capture-logger.js';
 import { createTestSchema, type TestSchema } from '../../support/postgres.js';
 import { connectReplica, waitForReplay } from '../../support/replica.js';
@@ -154,6 +160,52 @@ describe('read-your-writes', () => {
       await sleep(350);
       expect(await probe(db, id)).toMatchObject({ standby: true, seen: 0 });
     });
+  });
+});
+
+describe('primary reads', () => {
+  it('withPrimaryReads sends the reads of its async context to the primary, and only those', async () => {
+    const { db } = manager();
+    await replica.query('select pg_wal_replay_pause()');
+    const id = nextId++;
+    await schema.sql('insert into items values ($1, $2)', [id, 'fresh']);
+    const [inside, outside] = await Promise.all([
+      withPrimaryReads(async () => {
+        await sleep(1);
+        return probe(db, id);
+      }),
+      probe(db, id),
+    ]);
+    expect(inside).toMatchObject({ standby: false, seen: 1 });
+    expect(outside).toMatchObject({ standby: true, seen: 0 });
+  });
+
+  it('a cached repository never fills its cache from a replica that has not replayed the write (found by the soak)', async () => {
+    const Item = defineEntity({
+      name: 'item',
+      schema: z.object({ id: z.number().int(), name: z.string().nullable() }),
+      id: 'id',
+    });
+    const { db } = manager({ readYourWritesWindowMs: 60_000 });
+    const cache = new CacheManager({ namespace: `repl${process.pid}` });
+    const items = new BaseRepository({
+      entity: Item,
+      backend: new PostgresBackend(db, { entity: Item, table: 'items', schema: schema.name }),
+      cache: cache.forEntity(Item),
+    });
+    const id = nextId++;
+    await items.create({ id, name: 'v1' });
+    await waitForReplay(replica);
+    expect((await items.getById(id))?.name).toBe('v1');
+    await replica.query('select pg_wal_replay_pause()');
+    // Written in one request, read in the next: read-your-writes does not carry over, the
+    // invalidation does, and the reload must not come from the paused replica.
+    await withContext({ requestId: 'write' }, () => items.update(id, { name: 'v2' }));
+    const read = await withContext({ requestId: 'read' }, () => items.getById(id));
+    expect(read?.name).toBe('v2');
+    const listed = await withContext({ requestId: 'list' }, () => items.list({ where: { id } }));
+    expect(listed.map((item) => item.name)).toEqual(['v2']);
+    await cache.close();
   });
 });
 
