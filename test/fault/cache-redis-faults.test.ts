@@ -166,8 +166,12 @@ describe('the cache when Redis fails', () => {
     const count = 450;
     for (let i = 0; i < count; i++) await writer.delete(`backlog-${i}`);
     proxy.restore();
-    await eventually(() => seen.length >= count, 10_000);
-    expect(seen).toEqual(Array.from({ length: count }, (_, i) => `${namespace}:{~backlog-${i}}`));
+    await eventually(() => new Set(seen).size >= count, 10_000);
+    // At least once: a batch whose PUBLISH timed out on a busy machine is sent again (an
+    // invalidation twice is harmless); what matters is that every key arrives, in order.
+    expect([...new Set(seen)]).toEqual(
+      Array.from({ length: count }, (_, i) => `${namespace}:{~backlog-${i}}`),
+    );
   });
 
   it('clears L1 when the bus reconnects (messages may have been lost)', async () => {
