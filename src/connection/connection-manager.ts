@@ -10,7 +10,7 @@ import {
 } from './connection-options.js';
 import type { LatencySummary } from './latency-window.js';
 import type { PgPool, PgPoolClient } from './pg-pool.js';
-import { type NodeRole, PoolNode } from './pool-node.js';
+import { type NodeRole, PoolNode, type RunOptions } from './pool-node.js';
 import { ReadYourWrites } from './read-your-writes.js';
 import { ReplicaHealth } from './replica-health.js';
 import type { QueryOptions, SqlExecutor, SqlResult, TransactionOptions } from './sql-executor.js';
@@ -175,9 +175,11 @@ export class ConnectionManager implements SqlExecutor {
     if (frame) return this.#transactions.query<R>(frame, sql, parameters, options);
     this.#enter();
     try {
-      return options.intent === 'read'
-        ? await this.#read<R>(sql, parameters, options)
-        : await this.#write<R>(sql, parameters, options);
+      if (options.intent !== 'read') return await this.#write<R>(sql, parameters, options);
+      // Without replicas every read goes to the primary: skip choosing a node.
+      return this.#replicas.length === 0
+        ? await this.#readOn<R>(this.#primary, sql, parameters, options)
+        : await this.#read<R>(sql, parameters, options);
     } finally {
       this.#leave();
     }
@@ -303,7 +305,7 @@ export class ConnectionManager implements SqlExecutor {
     const node = this.#primary;
     const client = await node.acquire();
     try {
-      const result = await node.run<R>(client, sql, parameters, { ...options, during: 'write' });
+      const result = await node.run<R>(client, sql, parameters, runOptions(options, 'write'));
       if (this.#replicas.length > 0) this.#readYourWrites.recordWrite(await this.#walPosition(node, client));
       return result;
     } finally {
@@ -338,7 +340,7 @@ export class ConnectionManager implements SqlExecutor {
   ): Promise<SqlResult<R>> {
     const client = await node.acquire();
     try {
-      return await node.run<R>(client, sql, parameters, { ...options, during: 'read' });
+      return await node.run<R>(client, sql, parameters, runOptions(options, 'read'));
     } finally {
       node.release(client);
     }
@@ -385,6 +387,11 @@ let sharedLogger: Logger | undefined;
 function defaultLogger(): Logger {
   sharedLogger ??= createLogger();
   return sharedLogger;
+}
+
+/** A statement's run options (an object literal: cheaper than spreading the caller's options). */
+function runOptions(options: QueryOptions, during: 'read' | 'write'): RunOptions {
+  return { name: options.name, timeoutMs: options.timeoutMs, during };
 }
 
 function validateQuery(sql: unknown, parameters: unknown, options: QueryOptions): void {

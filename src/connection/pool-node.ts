@@ -1,7 +1,13 @@
 import pg from 'pg';
 import { ConnectionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { recordStatements, SPAN_KIND, type TraceSpan, traced } from '../observability/tracing.js';
+import {
+  activeTracer,
+  recordStatements,
+  SPAN_KIND,
+  type TraceSpan,
+  traced,
+} from '../observability/tracing.js';
 import { LatencyWindow } from './latency-window.js';
 import { type NodeAddress, nodeAddress } from './node-address.js';
 import { mapPgError, type PgErrorPhase } from './pg-error-mapping.js';
@@ -156,7 +162,8 @@ export class PoolNode {
   async acquire(): Promise<PgPoolClient> {
     let client: PgPoolClient;
     try {
-      client = await (this.owned
+      // A user's pool may have no connect timeout; with an idle connection there is no wait to bound.
+      client = await (this.owned || this.pool.idleCount > 0
         ? this.pool.connect()
         : this.#connectWithin(this.#settings.connectTimeoutMs));
     } catch (error) {
@@ -223,7 +230,10 @@ export class PoolNode {
     parameters: readonly unknown[],
     options: RunOptions,
   ): Promise<SqlResult<R>> {
-    if (options.traced === false) return this.#run(client, sql, parameters, options, undefined);
+    // The span's attributes cost a regular expression and an object: only build them when traced.
+    if (options.traced === false || activeTracer() === undefined) {
+      return this.#run(client, sql, parameters, options, undefined);
+    }
     return traced(
       'db.query',
       SPAN_KIND.client,
