@@ -62,13 +62,17 @@ try {
       from generate_series(1, ${ROWS}) as i;
     analyze users;`);
 
+  // One pool for every side: separate pools talk to separate server processes, and on a
+  // small virtual machine where each of them is scheduled differs by up to a third from one
+  // process to the next, which would swamp a 10% comparison. Shared, every side uses the
+  // same server connections (at concurrency 1, the same one) and only client cost differs.
   const raw = new pg.Pool({ connectionString: databaseUrl(), max: POOL });
   const rawText = `select ${columns} from "${schema.name}".users where id = $1`;
   const rawGet = (id: number) => raw.query({ name: 'bench_raw_by_id', text: rawText, values: [id] });
 
   // biome-ignore lint/suspicious/noExplicitAny: the bench table is not typed
   const kysely = new Kysely<any>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl(), max: POOL }) }),
+    dialect: new PostgresDialect({ pool: raw }),
   });
   const kyselyGet = (id: number) =>
     kysely
@@ -78,7 +82,7 @@ try {
       .where('id', '=', id)
       .executeTakeFirst();
 
-  const connections = new ConnectionManager({ primary: { connectionString: databaseUrl(), max: POOL } });
+  const connections = new ConnectionManager({ primary: raw });
   const backend = new PostgresBackend(connections, { entity: User, table: 'users', schema: schema.name });
   const users = new BaseRepository({ entity: User, backend });
 
@@ -131,8 +135,7 @@ try {
   console.log(table(results, (row) => baselines.get(row)));
 
   await connections.close();
-  await kysely.destroy();
-  await raw.end();
+  await kysely.destroy(); // ends the shared pool
 } finally {
   await schema.drop();
 }

@@ -2,7 +2,7 @@ import { withPrimaryReads } from '../context/primary-reads.js';
 import { currentContext } from '../context/request-context.js';
 import { currentTransaction } from '../context/transaction-scope.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { SPAN_KIND, type TraceSpan, traced } from '../observability/tracing.js';
+import { activeTracer, SPAN_KIND, type TraceSpan, traced } from '../observability/tracing.js';
 import { TypedEvents } from '../observability/typed-events.js';
 import type { AuditAction, AuditEntry, AuditSink } from './audit.js';
 import type { Backend } from './backend.js';
@@ -168,17 +168,26 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
     return this.#traced('getById', (span) => this.#getById(id, span));
   }
 
-  async #getById(id: ID, span: TraceSpan | undefined): Promise<T | null> {
-    const parsed = this.entity.parseId(id);
-    if (currentTransaction()) return (await this.#readMany([parsed]))[0] ?? null;
-    const cached = this.#cache?.freshNow?.(parsed);
-    if (cached !== undefined) {
-      // A synchronous L1 hit gets no cache span of its own: it is recorded here.
-      span?.setAttribute('reposit.cache.hit_level', 'l1');
-      return cached;
+  // Not async: the batcher's promise is handed back as it is (an async function would wrap
+  // it in one more promise, and ticks of the event loop are most of a getById's own cost).
+  #getById(id: ID, span: TraceSpan | undefined): Promise<T | null> {
+    try {
+      const parsed = this.entity.parseId(id);
+      if (currentTransaction()) return this.#readOne(parsed);
+      const cached = this.#cache?.freshNow?.(parsed);
+      if (cached !== undefined) {
+        // A synchronous L1 hit gets no cache span of its own: it is recorded here.
+        span?.setAttribute('reposit.cache.hit_level', 'l1');
+        return Promise.resolve(cached);
+      }
+      return this.#batcher ? this.#batcher.load(parsed) : this.#readOne(parsed);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (!this.#batcher) return (await this.#readMany([parsed]))[0] ?? null;
-    return this.#batcher.load(parsed);
+  }
+
+  async #readOne(id: ID): Promise<T | null> {
+    return (await this.#readMany([id]))[0] ?? null;
   }
 
   getByIds(ids: readonly ID[]): Promise<(T | null)[]> {
@@ -404,6 +413,7 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
 
   /** A `repository.<operation>` span, the parent of the cache and storage spans the call makes. */
   #traced<R>(operation: string, work: (span: TraceSpan | undefined) => Promise<R>): Promise<R> {
+    if (activeTracer() === undefined) return work(undefined);
     return traced(`repository.${operation}`, SPAN_KIND.internal, this.#spanAttributes, work);
   }
 
