@@ -2,6 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import { ValidationError } from '../../errors.js';
 import type { BusHandlers, InvalidationBus, InvalidationMessage } from '../bus.js';
 import { withTimeout } from '../with-timeout.js';
+import { OWNED_CLIENT_DEFAULTS } from './owned-client.js';
 import type { RedisConnection } from './redis-tier.js';
 
 /** Most messages sent in one pipelined round trip when a backlog is flushed. */
@@ -72,8 +73,8 @@ export class RedisBus implements InvalidationBus {
     } else {
       this.#publisher =
         typeof options.redis === 'string'
-          ? new Redis(options.redis, { maxRetriesPerRequest: 1 })
-          : new Redis({ maxRetriesPerRequest: 1, ...options.redis });
+          ? new Redis(options.redis, OWNED_CLIENT_DEFAULTS)
+          : new Redis({ ...OWNED_CLIENT_DEFAULTS, ...options.redis });
       this.#ownsPublisher = true;
     }
     const publisher = this.#publisher;

@@ -1,6 +1,7 @@
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { generationKey, versionKey } from '../keys.js';
 import type { RemoteConditionalWrite, RemoteTier, RemoteWrite } from '../remote-tier.js';
+import { OWNED_CLIENT_DEFAULTS } from './owned-client.js';
 import { INVALIDATE, runScript, SET_IF_GENERATION, UNLOCK, WRITE } from './scripts.js';
 import { groupBySlot } from './slots.js';
 
@@ -271,11 +272,10 @@ function createClient(options: RedisConnection): Redis | Cluster {
   if ('cluster' in options) {
     return new Cluster(options.cluster.nodes, {
       ...options.cluster.options,
-      redisOptions: { maxRetriesPerRequest: 1, ...options.cluster.options?.redisOptions },
+      redisOptions: { ...OWNED_CLIENT_DEFAULTS, ...options.cluster.options?.redisOptions },
     });
   }
-  const base: RedisOptions = { maxRetriesPerRequest: 1 };
   return typeof options.redis === 'string'
-    ? new Redis(options.redis, base)
-    : new Redis({ ...base, ...options.redis });
+    ? new Redis(options.redis, OWNED_CLIENT_DEFAULTS)
+    : new Redis({ ...OWNED_CLIENT_DEFAULTS, ...options.redis });
 }
