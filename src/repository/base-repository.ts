@@ -466,6 +466,11 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
 
   async #readFreshMany(ids: readonly ID[]): Promise<(T | null)[]> {
     const rows = await this.backend.findByIds(ids);
+    if (ids.length === 1) {
+      // The common single read: no map to build.
+      const row = rows.find((candidate) => (candidate as Record<string, unknown>)[this.#idField] === ids[0]);
+      return [row ?? null];
+    }
     const byId = new Map(rows.map((row) => [(row as Record<string, unknown>)[this.#idField], row]));
     return ids.map((id) => byId.get(id) ?? null);
   }
