@@ -11,6 +11,8 @@ export default {
   name: 'reposit',
   readme: 'none',
   excludePrivate: true,
+  // No public repository URL yet: source links would depend on the clone's git remote.
+  disableSources: true,
   excludeInternal: true,
   validation: {
     notExported: true,
@@ -40,6 +42,11 @@ export default {
     'QueryInput',
     'ZodLikeIssue',
     'SecondaryWriterConfig',
+    'EntityOf',
+    'IdOfEntity',
+    'InputOf',
+    'AnyEntity',
+    'UpdatedSpreadsheet',
   ],
   externalSymbolLinkMappings: {
     kysely: {

@@ -59,6 +59,7 @@ export interface RepositModuleAsyncOptions {
   readonly imports?: ModuleMetadata['imports'];
   /** The providers handed to `useFactory`, in order. @default [] */
   readonly inject?: (InjectionToken | OptionalFactoryDependency)[];
+  /** Builds the options from the injected providers (in the order of `inject`). */
   // biome-ignore lint/suspicious/noExplicitAny: Nest hands injected providers of any type
   readonly useFactory: (...injected: any[]) => RepositModuleOptions | Promise<RepositModuleOptions>;
 }

@@ -70,6 +70,7 @@ export interface FactoryRepositoryDefinition {
    * the feature module (global, or from `forFeature(definitions, { imports })`). @default []
    */
   readonly inject?: readonly InjectionToken[];
+  /** Builds the repository from the root's resources and the providers of `inject`. */
   // biome-ignore lint/suspicious/noExplicitAny: Nest hands injected providers of any type
   readonly useFactory: (resources: RepositResources, ...injected: any[]) => unknown;
 }

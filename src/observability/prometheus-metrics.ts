@@ -20,11 +20,11 @@ import { formatPrometheus, type MetricFamily } from './prometheus-format.js';
  */
 export interface MetricsSources {
   /** Connection managers, by name. @default {} */
-  readonly connections?: Readonly<Record<string, { stats(): ConnectionStats }>>;
+  readonly connections?: Readonly<Record<string, { readonly stats: () => ConnectionStats }>>;
   /** Cache managers, by name. @default {} */
-  readonly caches?: Readonly<Record<string, { stats(): CacheStats }>>;
+  readonly caches?: Readonly<Record<string, { readonly stats: () => CacheStats }>>;
   /** Sheets gateways (API calls by method), by name. @default {} */
-  readonly sheets?: Readonly<Record<string, { stats(): Readonly<Record<string, number>> }>>;
+  readonly sheets?: Readonly<Record<string, { readonly stats: () => Readonly<Record<string, number>> }>>;
 }
 
 /**

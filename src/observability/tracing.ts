@@ -25,9 +25,13 @@ export type SpanAttributeValue = string | number | boolean | readonly string[] |
  * ```
  */
 export interface TraceSpan {
+  /** Sets one attribute on the span. */
   setAttribute(key: string, value: SpanAttributeValue): unknown;
+  /** Adds an `exception` event (secrets already removed from message and stack). */
   recordException(exception: { name?: string; message?: string; code?: string; stack?: string }): void;
+  /** Sets the span's status (2: ERROR). */
   setStatus(status: { code: number; message?: string }): unknown;
+  /** Ends the span. */
   end(): void;
 }
 
@@ -45,6 +49,7 @@ export interface TraceSpan {
  * ```
  */
 export interface SpanTracer {
+  /** Starts a span, makes it the active one while `fn` runs, and returns what `fn` returns. */
   startActiveSpan<R>(
     name: string,
     options: { kind?: number; attributes?: Record<string, SpanAttributeValue> },
