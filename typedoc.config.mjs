@@ -47,6 +47,7 @@ export default {
     'InputOf',
     'AnyEntity',
     'UpdatedSpreadsheet',
+    'StatsSource',
   ],
   externalSymbolLinkMappings: {
     kysely: {

@@ -20,11 +20,24 @@ import { formatPrometheus, type MetricFamily } from './prometheus-format.js';
  */
 export interface MetricsSources {
   /** Connection managers, by name. @default {} */
-  readonly connections?: Readonly<Record<string, { readonly stats: () => ConnectionStats }>>;
+  readonly connections?: Readonly<Record<string, StatsSource<ConnectionStats>>>;
   /** Cache managers, by name. @default {} */
-  readonly caches?: Readonly<Record<string, { readonly stats: () => CacheStats }>>;
+  readonly caches?: Readonly<Record<string, StatsSource<CacheStats>>>;
   /** Sheets gateways (API calls by method), by name. @default {} */
-  readonly sheets?: Readonly<Record<string, { readonly stats: () => Readonly<Record<string, number>> }>>;
+  readonly sheets?: Readonly<Record<string, StatsSource<Readonly<Record<string, number>>>>>;
+}
+
+/**
+ * A component that reports its stats: a `ConnectionManager`, a `CacheManager`, a Sheets gateway.
+ *
+ * @example
+ * ```ts
+ * const source: StatsSource<CacheStats> = cache;
+ * ```
+ */
+export interface StatsSource<S> {
+  /** The component's current stats. */
+  stats(): S;
 }
 
 /**
