@@ -6,11 +6,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCell, encodeCell, encodeRaw } from '../../src/backends/sheets/cell-codec.js';
-import { SheetsBackend } from '../../src/backends/sheets/index.js';
 import { RepositoryError } from '../../src/errors.js';
 import { BaseRepository } from '../../src/repository/base-repository.js';
 import { type SheetsEmulator, startSheetsEmulator } from '../../src/testing/index.js';
-import { emulatorClient, FAST_RETRY, Person, type PersonType, TEST_LIMITS } from '../support/sheets.js';
+import { emulatorClient, Person, type PersonType, peopleBackend } from '../support/sheets.js';
 import { RUNS } from './hostile.js';
 
 /** Text that spreadsheets treat specially, or that breaks naive encoders. */
@@ -80,13 +79,7 @@ describe('Sheets cells under hostile text', () => {
     it('hostile names round-trip through create and getById, or fail with a typed error', async () => {
       const spreadsheetId = emulator.createSpreadsheet({ sheets: ['People'] });
       const client = emulatorClient(emulator.rootUrl);
-      const backend = new SheetsBackend<PersonType, number>({
-        entity: Person,
-        client,
-        spreadsheetId,
-        sheet: 'People',
-        gatewayOptions: { retry: FAST_RETRY, limits: TEST_LIMITS },
-      });
+      const backend = peopleBackend(emulator.rootUrl, spreadsheetId);
       const people = new BaseRepository({ entity: Person, backend });
       let stored = 0;
       try {

@@ -18,7 +18,14 @@ import {
   ValidationError,
 } from '../../../src/errors.js';
 import { type SheetsEmulator, startSheetsEmulator } from '../../../src/testing/index.js';
-import { emulatorClient, FAST_RETRY, Person, type PersonType, TEST_LIMITS } from '../../support/sheets.js';
+import {
+  emulatorClient,
+  FAST_RETRY,
+  Person,
+  type PersonType,
+  peopleBackend,
+  TEST_LIMITS,
+} from '../../support/sheets.js';
 
 let emulator: SheetsEmulator;
 let spreadsheetId: string;
@@ -37,14 +44,7 @@ beforeEach(() => {
 });
 
 function backendFor(extra: Partial<SheetsBackendOptions<PersonType>> = {}) {
-  return new SheetsBackend<PersonType, number>({
-    entity: Person,
-    client: emulatorClient(emulator.rootUrl),
-    spreadsheetId,
-    sheet: 'People',
-    gatewayOptions: { retry: FAST_RETRY, limits: TEST_LIMITS },
-    ...extra,
-  });
+  return peopleBackend(emulator.rootUrl, spreadsheetId, extra);
 }
 
 const person = (n: number) => ({ id: n, name: `p${n}`, age: n, active: true, joined });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SheetsBackend } from '../../../src/backends/sheets/index.js';
 import { type SheetsEmulator, startSheetsEmulator } from '../../../src/testing/index.js';
-import { emulatorClient, FAST_RETRY, Person, type PersonType, TEST_LIMITS } from '../../support/sheets.js';
+import { peopleBackend } from '../../support/sheets.js';
 
 let emulator: SheetsEmulator;
 
@@ -20,13 +19,7 @@ function seedRows(count: number): (string | number | boolean)[][] {
 }
 
 function backendFor(spreadsheetId: string) {
-  return new SheetsBackend<PersonType, number>({
-    entity: Person,
-    client: emulatorClient(emulator.rootUrl),
-    spreadsheetId,
-    sheet: 'People',
-    gatewayOptions: { retry: FAST_RETRY, limits: TEST_LIMITS },
-  });
+  return peopleBackend(emulator.rootUrl, spreadsheetId);
 }
 
 /** Every data row of the tab as id → [name, age], and a check that no id appears twice. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SheetsBackend, type SheetsBackendOptions } from '../../../src/backends/sheets/index.js';
+import type { SheetsBackendOptions } from '../../../src/backends/sheets/index.js';
 import {
   ConflictError,
   DuplicateError,
@@ -8,7 +8,7 @@ import {
   ValidationError,
 } from '../../../src/errors.js';
 import { type SheetsEmulator, startSheetsEmulator } from '../../../src/testing/index.js';
-import { emulatorClient, FAST_RETRY, Person, type PersonType, TEST_LIMITS } from '../../support/sheets.js';
+import { type PersonType, peopleBackend } from '../../support/sheets.js';
 
 let emulator: SheetsEmulator;
 
@@ -20,14 +20,7 @@ afterAll(async () => {
 });
 
 function backendFor(spreadsheetId: string, extra: Partial<SheetsBackendOptions<PersonType>> = {}) {
-  return new SheetsBackend<PersonType, number>({
-    entity: Person,
-    client: emulatorClient(emulator.rootUrl),
-    spreadsheetId,
-    sheet: 'People',
-    gatewayOptions: { retry: FAST_RETRY, limits: TEST_LIMITS },
-    ...extra,
-  });
+  return peopleBackend(emulator.rootUrl, spreadsheetId, extra);
 }
 
 const joined = new Date('2024-03-01T10:00:00.000Z');
