@@ -9,6 +9,7 @@
  * other processes on the machine hits candidate and baseline alike.
  *
  *   node bench/run.mjs bench/cache.bench.ts        (BENCH_SECONDS per round, default 0.5)
+ *   BENCH_SECTIONS=l1,l2 node bench/run.mjs bench/cache.bench.ts   (some sections only)
  *
  * Needs Redis (TEST_REDIS_URL or 127.0.0.1:6379) and PostgreSQL (TEST_DATABASE_URL or
  * 127.0.0.1:5432). Prints Markdown for docs/benchmarks.md.
@@ -265,10 +266,12 @@ async function miss(): Promise<void> {
   await schema.drop();
 }
 
+// BENCH_SECTIONS=l1,l2,miss runs only those sections (all by default).
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'l1,l2,miss').split(','));
 const started = Date.now();
-await l1();
-await l2();
-await miss();
+if (sections.has('l1')) await l1();
+if (sections.has('l2')) await l2();
+if (sections.has('miss')) await miss();
 console.log(
   `# cache benchmarks\n\n${machine()}; ${ROUNDS} rounds of ${seconds} s per workload; load average (1 min) at the end ${(
     await import('node:os')
