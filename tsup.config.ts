@@ -31,8 +31,6 @@ export default defineConfig([
     target: 'node20',
     splitting: true,
     treeshake: true,
-    // Error classes take their `name` from the class; esbuild would rename some (`_ValidationError`).
-    keepNames: true,
   },
   {
     entry: entries,
@@ -43,7 +41,6 @@ export default defineConfig([
     splitting: true,
     treeshake: true,
     noExternal: ['p-retry', 'is-network-error'],
-    keepNames: true,
     // import.meta.url (the optional require of @opentelemetry/api) becomes the file's URL.
     shims: true,
     esbuildOptions(options) {

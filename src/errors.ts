@@ -68,7 +68,11 @@ export class RepositoryError extends Error {
 
   constructor(message: string, code = 'E_REPOSITORY', context: ErrorContext = {}) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
-    this.name = new.target.name;
+    // Our classes name themselves by `kind`, so the name survives bundlers that rename
+    // classes; an application's own subclass without a `kind` keeps its class name.
+    this.name = Object.hasOwn(new.target, 'kind')
+      ? (new.target as typeof RepositoryError).kind
+      : new.target.name;
     this.code = code;
     this.retryable = context.retryable ?? false;
     this.entity = context.entity;

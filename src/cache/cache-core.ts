@@ -293,9 +293,26 @@ export class CacheCore {
     stale ??= new Map();
 
     const generations = new Map<string, string | null>();
-    const missing = this.l2
-      ? await this.#readRemote(keys, pending, out, stale, generations, load !== undefined)
-      : pending;
+    let missing = pending;
+    if (this.l2) {
+      const since = this.l1.tick();
+      const withGenerations = load !== undefined;
+      const wanted = pending.map((i) => keys[i]!);
+      const values = await this.l2.getBatched(
+        withGenerations ? [...wanted, ...wanted.map(generationKey)] : wanted,
+      );
+      if (values !== FAILED) {
+        missing = this.#takeRemote(
+          keys,
+          pending,
+          values,
+          since,
+          out,
+          stale,
+          withGenerations ? generations : undefined,
+        );
+      }
+    }
     if (outcome) {
       outcome.l2 += pending.length - missing.length;
       if (load === undefined) outcome.missed += missing.length;
@@ -327,24 +344,25 @@ export class CacheCore {
     return out;
   }
 
-  async #readRemote(
+  /**
+   * Takes what L2 answered for the pending keys (values, then generations when asked):
+   * fresh values into `out` and L1, stale ones into `stale`; returns the indexes still missing.
+   */
+  #takeRemote(
     keys: readonly string[],
     pending: number[],
+    values: readonly (string | null)[],
+    since: number,
     out: unknown[],
     stale: Map<number, CacheEntry>,
-    generations: Map<string, string | null>,
-    withGenerations: boolean,
-  ): Promise<number[]> {
-    const since = this.l1.tick();
-    const wanted = pending.map((i) => keys[i]!);
-    const asked = withGenerations ? [...wanted, ...wanted.map(generationKey)] : wanted;
-    const values = await this.l2!.getBatched(asked);
-    if (values === FAILED) return pending;
+    generations: Map<string, string | null> | undefined,
+  ): number[] {
     const now = Date.now();
     const missing: number[] = [];
-    pending.forEach((index, j) => {
+    for (let j = 0; j < pending.length; j++) {
+      const index = pending[j]!;
       const key = keys[index]!;
-      if (withGenerations) generations.set(key, values[wanted.length + j] ?? null);
+      if (generations) generations.set(key, values[pending.length + j] ?? null);
       const text = values[j];
       // While this process's invalidation of the key has not reached L2, L2 may still hold
       // the value that write replaced: load it instead.
@@ -353,19 +371,19 @@ export class CacheCore {
         this.counters.l2Misses++;
         if (this.events.has('miss')) this.events.emit('miss', { tier: 'l2', key });
         missing.push(index);
-        return;
+        continue;
       }
-      this.l1.set(key, entry, text!.length, since);
+      const held = this.l1.set(key, entry, text!.length, since);
       if (entry.expiresAt > now) {
         this.counters.l2Hits++;
         if (this.events.has('hit')) this.events.emit('hit', { tier: 'l2', key });
-        out[index] = entry.negative ? ABSENT : entry.value;
-        return;
+        out[index] = entry.negative ? ABSENT : held.value;
+        continue;
       }
       const known = stale.get(index);
       if (known === undefined || known.expiresAt < entry.expiresAt) stale.set(index, entry);
       missing.push(index);
-    });
+    }
     return missing;
   }
 

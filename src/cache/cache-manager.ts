@@ -5,7 +5,7 @@ import type { CacheEventEmitter } from './cache-events.js';
 import { type CacheStats, snapshotStats } from './cache-stats.js';
 import { cacheTracing, tracedRead, tracedWrite } from './cache-tracing.js';
 import { deepCopy } from './immutable.js';
-import { assertName, plainKey, tagKey } from './keys.js';
+import { assertName, plainKey, RememberedKeys, tagKey } from './keys.js';
 import { type CacheableEntity, type EntityCacheOptions, ManagedEntityCache } from './managed-entity-cache.js';
 
 /**
@@ -78,6 +78,7 @@ export class CacheManager {
   /** The default namespace. */
   readonly namespace: string;
   readonly #core: CacheCore;
+  readonly #keys = new RememberedKeys((key: string) => plainKey(this.namespace, key));
 
   constructor(options: CacheManagerOptions = {}) {
     this.namespace = assertName('namespace', options.namespace ?? 'reposit');
@@ -321,9 +322,8 @@ export class CacheManager {
   }
 
   #key(key: string, options: CallOptions | undefined): string {
-    const namespace =
-      options?.namespace === undefined ? this.namespace : assertName('namespace', options.namespace);
-    return plainKey(namespace, key);
+    if (options?.namespace !== undefined) return plainKey(assertName('namespace', options.namespace), key);
+    return this.#keys.get(key);
   }
 }
 

@@ -92,6 +92,37 @@ export function idSegment(id: unknown): string {
 }
 
 /**
+ * Remembers the keys built from inputs (ids, user keys), up to 4096, then starts over. A
+ * key built anew is a fresh string that every L1 lookup must flatten and hash, which cost
+ * more than the rest of an L1 hit.
+ *
+ * @example
+ * ```ts
+ * const keys = new RememberedKeys((id: number) => `shop:{user}:n${id}:v1`);
+ * keys.get(42); // built once, then the same string
+ * ```
+ */
+export class RememberedKeys<I> {
+  readonly #built = new Map<I, string>();
+  readonly #build: (input: I) => string;
+
+  constructor(build: (input: I) => string) {
+    this.#build = build;
+  }
+
+  /** The key of an input; whatever `build` throws for a bad input is thrown, and nothing is kept. */
+  get(input: I): string {
+    let key = this.#built.get(input);
+    if (key === undefined) {
+      key = this.#build(input);
+      if (this.#built.size >= 4096) this.#built.clear();
+      this.#built.set(input, key);
+    }
+    return key;
+  }
+}
+
+/**
  * Builds the keys of one entity in one namespace.
  *
  * @example
@@ -105,6 +136,7 @@ export function idSegment(id: unknown): string {
 export class EntityKeys {
   readonly prefix: string;
   readonly #suffix: string;
+  readonly #ids = new RememberedKeys((id: unknown) => `${this.prefix}${idSegment(id)}${this.#suffix}`);
 
   constructor(namespace: string, entity: string, schemaVersion: number) {
     assertName('namespace', namespace);
@@ -120,7 +152,7 @@ export class EntityKeys {
 
   /** The key of one entity, e.g. `shop:{user}:n42:v1`. */
   id(id: unknown): string {
-    return `${this.prefix}${idSegment(id)}${this.#suffix}`;
+    return this.#ids.get(id);
   }
 
   /** The key holding the entity's generation number (bumped by every write). */

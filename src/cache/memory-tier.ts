@@ -141,6 +141,8 @@ export class MemoryTier {
       size,
       copyOnRead,
     });
+    // In copy mode L1 keeps a copy, so the value given here is the caller's own already.
+    if (this.#copyAlways) return { stored: true, value: entry.value };
     return { stored: true, value: copyOnRead ? deepCopy(value) : value };
   }
 

@@ -123,10 +123,15 @@ export class RedisTier implements RemoteTier {
     );
   }
 
-  async #mget(keys: readonly string[]): Promise<(string | null)[]> {
-    if (keys.length === 1) return [await this.client.get(keys[0]!)];
+  // Not async where it need not be: each layer of promises is paid on every L2 read.
+  #mget(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 1) return this.client.get(keys[0]!).then(inArray);
     const groups = groupBySlot(keys, this.#cluster);
     if (groups.length === 1) return this.client.mget(...keys);
+    return this.#mgetBySlot(keys, groups);
+  }
+
+  async #mgetBySlot(keys: readonly string[], groups: readonly number[][]): Promise<(string | null)[]> {
     const out = new Array<string | null>(keys.length).fill(null);
     await Promise.all(
       groups.map(async (group) => {
@@ -278,4 +283,8 @@ function createClient(options: RedisConnection): Redis | Cluster {
   return typeof options.redis === 'string'
     ? new Redis(options.redis, OWNED_CLIENT_DEFAULTS)
     : new Redis({ ...OWNED_CLIENT_DEFAULTS, ...options.redis });
+}
+
+function inArray(value: string | null): (string | null)[] {
+  return [value];
 }
