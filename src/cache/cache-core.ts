@@ -345,6 +345,26 @@ export class CacheCore {
   }
 
   /**
+   * One key through L2 without a loader, after L1 missed: the path of `CacheManager.get`,
+   * kept to one promise and no per-read maps (a cold L2 hit pays for every object and
+   * every layer it touches).
+   */
+  readRemoteOne(key: string): Promise<unknown> {
+    this.counters.l1Misses++;
+    const l2 = this.l2;
+    if (l2 === undefined) return Promise.resolve(ABSENT);
+    const since = this.l1.tick();
+    return new Promise((resolve) => {
+      l2.readBatched([key], (values, offset) => {
+        if (values === FAILED) return resolve(ABSENT);
+        const now = Date.now();
+        const entry = this.#promote(key, values[offset], now, since);
+        resolve(entry === undefined || entry.expiresAt <= now ? ABSENT : entry.value);
+      });
+    });
+  }
+
+  /**
    * Takes what L2 answered for the pending keys (values, then generations when asked):
    * fresh values into `out` and L1, stale ones into `stale`; returns the indexes still missing.
    */
@@ -363,28 +383,41 @@ export class CacheCore {
       const index = pending[j]!;
       const key = keys[index]!;
       if (generations) generations.set(key, values[pending.length + j] ?? null);
-      const text = values[j];
-      // While this process's invalidation of the key has not reached L2, L2 may still hold
-      // the value that write replaced: load it instead.
-      const entry = text == null || this.#l2Untrusted(key, now) ? undefined : this.#decode(key, text);
-      if (entry === undefined || entry.staleUntil <= now) {
-        this.counters.l2Misses++;
-        if (this.events.has('miss')) this.events.emit('miss', { tier: 'l2', key });
+      const entry = this.#promote(key, values[j], now, since);
+      if (entry === undefined) {
         missing.push(index);
-        continue;
+      } else if (entry.expiresAt > now) {
+        out[index] = entry.value;
+      } else {
+        const known = stale.get(index);
+        if (known === undefined || known.expiresAt < entry.expiresAt) stale.set(index, entry);
+        missing.push(index);
       }
-      const held = this.l1.set(key, entry, text!.length, since);
-      if (entry.expiresAt > now) {
-        this.counters.l2Hits++;
-        if (this.events.has('hit')) this.events.emit('hit', { tier: 'l2', key });
-        out[index] = entry.negative ? ABSENT : held.value;
-        continue;
-      }
-      const known = stale.get(index);
-      if (known === undefined || known.expiresAt < entry.expiresAt) stale.set(index, entry);
-      missing.push(index);
     }
     return missing;
+  }
+
+  /**
+   * What L2 answered for one key, counted as a hit or a miss: a live entry is decoded,
+   * stored in L1 (under the tick rule) and returned holding the value callers may have;
+   * undefined for a miss, a dead or untrusted entry.
+   */
+  #promote(key: string, text: string | null | undefined, now: number, since: number): CacheEntry | undefined {
+    // While an invalidation of the key has not reached L2, L2 may still hold the value
+    // that write replaced: treat it as a miss, so it is loaded instead.
+    const entry = text == null || this.#l2Untrusted(key, now) ? undefined : this.#decode(key, text);
+    if (entry === undefined || entry.staleUntil <= now) {
+      this.counters.l2Misses++;
+      if (this.events.has('miss')) this.events.emit('miss', { tier: 'l2', key });
+      return undefined;
+    }
+    const held = this.l1.set(key, entry, text!.length, since).value;
+    if (entry.expiresAt > now) {
+      this.counters.l2Hits++;
+      if (this.events.has('hit')) this.events.emit('hit', { tier: 'l2', key });
+    }
+    if (entry.negative || held === entry.value) return entry;
+    return { value: held, expiresAt: entry.expiresAt, staleUntil: entry.staleUntil, negative: false };
   }
 
   /** Whether an invalidation of the key (this process's, or another's) has not reached L2 yet. */

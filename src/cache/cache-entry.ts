@@ -54,10 +54,22 @@ export function decodeEntry(text: string): EncodedParts | null {
   const first = text.indexOf('|');
   const second = text.indexOf('|', first + 1);
   if (first < 0 || second < 0) return null;
-  return {
-    negative: kind === 110,
-    expiresAt: Number.parseInt(text.slice(1, first), 36),
-    staleUntil: Number.parseInt(text.slice(first + 1, second), 36),
-    body: text.slice(second + 1),
-  };
+  const expiresAt = base36(text, 1, first);
+  const staleUntil = base36(text, first + 1, second);
+  // Not a time: a corrupt or foreign value, read as a miss rather than as live forever.
+  if (Number.isNaN(expiresAt) || Number.isNaN(staleUntil)) return null;
+  return { negative: kind === 110, expiresAt, staleUntil, body: text.slice(second + 1) };
+}
+
+/** The base-36 number in `text[start, end)` (what `toString(36)` wrote), NaN if it is not one; read in place, not sliced. */
+function base36(text: string, start: number, end: number): number {
+  if (end <= start || end - start > 10) return Number.NaN;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    const digit = code >= 48 && code <= 57 ? code - 48 : code >= 97 && code <= 122 ? code - 87 : -1;
+    if (digit < 0) return Number.NaN;
+    value = value * 36 + digit;
+  }
+  return value;
 }

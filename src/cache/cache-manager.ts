@@ -130,9 +130,7 @@ export class CacheManager {
     }
     const hit = this.#core.freshInL1(full);
     if (hit !== MISS) return Promise.resolve(hit as T | undefined);
-    return this.#core
-      .read([full], undefined, this.#core.timing(undefined))
-      .then((values) => values[0] as T | undefined);
+    return this.#core.readRemoteOne(full) as Promise<T | undefined>;
   }
 
   /**

@@ -14,6 +14,9 @@ import { withTimeout } from './with-timeout.js';
  */
 const MAX_BATCH_KEYS = 16;
 
+/** Receives a coalesced read's answer: the values of the whole batch, and where the caller's keys start. */
+export type BatchedDelivery = (values: (string | null)[] | typeof FAILED, offset: number) => void;
+
 /** Returned by {@link GuardedRemote.call} when the tier failed, timed out or was skipped. */
 export const FAILED: unique symbol = Symbol('reposit.cache.failed');
 
@@ -28,7 +31,7 @@ export class GuardedRemote {
   readonly #timeoutMs: number;
   readonly #events: CacheEventEmitter;
   readonly #counters: CacheCounters;
-  #reads: { keys: readonly string[]; resolve: (values: (string | null)[] | typeof FAILED) => void }[] = [];
+  #reads: { keys: readonly string[]; deliver: BatchedDelivery }[] = [];
   #readKeys = 0;
 
   constructor(
@@ -55,12 +58,27 @@ export class GuardedRemote {
    * one timer, one breaker check), so concurrent callers share a round trip.
    */
   getBatched(keys: readonly string[]): Promise<(string | null)[] | typeof FAILED> {
-    return new Promise((resolve) => {
-      if (this.#reads.length === 0) process.nextTick(() => this.#flushReads());
-      this.#reads.push({ keys, resolve });
-      this.#readKeys += keys.length;
-      if (this.#readKeys >= MAX_BATCH_KEYS) this.#flushReads();
-    });
+    return new Promise((resolve) =>
+      this.readBatched(keys, (values, offset) =>
+        resolve(
+          values === FAILED || (offset === 0 && values.length === keys.length)
+            ? values
+            : values.slice(offset, offset + keys.length),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * {@link getBatched} with a callback, called synchronously when the tier answers with
+   * the values of the whole batch and where this read's start: a caller that turns them
+   * into its own promise saves a layer of promises and a copy.
+   */
+  readBatched(keys: readonly string[], deliver: BatchedDelivery): void {
+    if (this.#reads.length === 0) process.nextTick(() => this.#flushReads());
+    this.#reads.push({ keys, deliver });
+    this.#readKeys += keys.length;
+    if (this.#readKeys >= MAX_BATCH_KEYS) this.#flushReads();
   }
 
   #flushReads(): void {
@@ -68,15 +86,16 @@ export class GuardedRemote {
     if (batch.length === 0) return;
     this.#reads = [];
     this.#readKeys = 0;
-    const keys = batch.length === 1 ? batch[0]!.keys : batch.flatMap((read) => read.keys);
+    let keys = batch[0]!.keys;
+    if (batch.length > 1) {
+      const all: string[] = [];
+      for (const read of batch) for (const key of read.keys) all.push(key);
+      keys = all;
+    }
     const settle = (values: (string | null)[] | typeof FAILED) => {
-      if (batch.length === 1) {
-        batch[0]!.resolve(values);
-        return;
-      }
       let offset = 0;
       for (const read of batch) {
-        read.resolve(values === FAILED ? FAILED : values.slice(offset, offset + read.keys.length));
+        read.deliver(values, offset);
         offset += read.keys.length;
       }
     };

@@ -70,11 +70,16 @@ export function protect(value: unknown): Protected {
 
 function freeze(value: unknown, state: { copy: boolean }): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  if (value instanceof Date)
-    return value instanceof FrozenDate ? value : Object.freeze(new FrozenDate(value));
-  if (ArrayBuffer.isView(value) || value instanceof Map || value instanceof Set) {
-    state.copy = true;
-    return value;
+  // Plain objects and arrays (all that JSON gives) skip the class checks, which cost more
+  // than the freezing on an L2 hit.
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) {
+    if (value instanceof Date)
+      return value instanceof FrozenDate ? value : Object.freeze(new FrozenDate(value));
+    if (ArrayBuffer.isView(value) || value instanceof Map || value instanceof Set) {
+      state.copy = true;
+      return value;
+    }
   }
   if (Object.isFrozen(value)) return value;
   const record = value as Record<string, unknown>;

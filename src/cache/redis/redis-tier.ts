@@ -125,7 +125,6 @@ export class RedisTier implements RemoteTier {
 
   // Not async where it need not be: each layer of promises is paid on every L2 read.
   #mget(keys: readonly string[]): Promise<(string | null)[]> {
-    if (keys.length === 1) return this.client.get(keys[0]!).then(inArray);
     const groups = groupBySlot(keys, this.#cluster);
     if (groups.length === 1) return this.client.mget(...keys);
     return this.#mgetBySlot(keys, groups);
@@ -283,8 +282,4 @@ function createClient(options: RedisConnection): Redis | Cluster {
   return typeof options.redis === 'string'
     ? new Redis(options.redis, OWNED_CLIENT_DEFAULTS)
     : new Redis({ ...OWNED_CLIENT_DEFAULTS, ...options.redis });
-}
-
-function inArray(value: string | null): (string | null)[] {
-  return [value];
 }
