@@ -14,7 +14,7 @@ import { L2Signer, type L2SigningOptions } from './l2-signer.js';
 import { MemoryTier, type MemoryTierOptions } from './memory-tier.js';
 import { remoteError } from './remote-error.js';
 import type { RemoteTier, RemoteWrite } from './remote-tier.js';
-import { richJsonSerializer, type Serializer } from './serializer.js';
+import { deserializeFrozen, richJsonSerializer, type Serializer } from './serializer.js';
 import { SingleFlight } from './single-flight.js';
 import { withTimeout } from './with-timeout.js';
 
@@ -169,6 +169,8 @@ export class CacheCore {
   readonly serializer: Serializer;
   readonly origin = randomUUID();
   readonly #signer: L2Signer | undefined;
+  /** L2 values of the default serializer are frozen as they are parsed (L1 would freeze them next). */
+  readonly #freezeOnParse: boolean;
   readonly #logger: Logger | undefined;
   readonly #defaults: Timing;
   readonly #flights = new SingleFlight<string, unknown>();
@@ -187,6 +189,7 @@ export class CacheCore {
   constructor(options: CacheCoreOptions = {}) {
     this.l1 = new MemoryTier(options.l1);
     this.serializer = options.serializer ?? richJsonSerializer;
+    this.#freezeOnParse = this.serializer === richJsonSerializer && options.l1?.immutability !== 'copy';
     this.#signer = options.signing === undefined ? undefined : new L2Signer(options.signing);
     this.#logger = options.logger;
     if (this.#logger) {
@@ -436,12 +439,16 @@ export class CacheCore {
     const parts = decodeEntry(text);
     if (parts === null) return undefined;
     try {
-      const value = parts.negative ? ABSENT : this.serializer.deserialize(parts.body);
+      const value = parts.negative ? ABSENT : this.#deserialize(parts.body);
       return { value, expiresAt: parts.expiresAt, staleUntil: parts.staleUntil, negative: parts.negative };
     } catch (error) {
       this.events.emit('error', { tier: 'l2', operation: `decode ${key}`, error });
       return undefined;
     }
+  }
+
+  #deserialize(body: string): unknown {
+    return this.#freezeOnParse ? deserializeFrozen(body) : this.serializer.deserialize(body);
   }
 
   /** The text of a stored L2 value, or undefined when signing is on and it does not verify. */

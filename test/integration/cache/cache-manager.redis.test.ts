@@ -157,6 +157,32 @@ describe('CacheManager with Redis', () => {
     expect(() => got.list.push(3)).toThrow(TypeError);
   });
 
+  it('an L2 hit is protected like an L1 hit: deep-frozen, or a copy for the caller alone', async () => {
+    type Rows = { rows: { tags: string[] }[] };
+    await manager().set('plain', { rows: [{ tags: ['a'] }] });
+    await manager().set('dated', { rows: [{ tags: ['a'] }], at: new Date(5) });
+    await manager().set('mapped', { rows: [{ tags: ['a'] }], byName: new Map([['k', { n: 1 }]]) });
+    // Each read from a process with an empty L1, so it is an L2 hit.
+    const plain = (await manager().get<Rows>('plain'))!;
+    expect(() => plain.rows[0]!.tags.push('b')).toThrow(TypeError);
+    const dated = (await manager().get<Rows & { at: Date }>('dated'))!;
+    expect(() => dated.rows[0]!.tags.push('b')).toThrow(TypeError);
+    expect(() => dated.at.setTime(0)).toThrow(TypeError);
+    // A Map cannot be frozen: every reader gets a copy of its own.
+    const reader = manager();
+    const mapped = (await reader.get<Rows & { byName: Map<string, { n: number }> }>('mapped'))!;
+    mapped.byName.get('k')!.n = 99;
+    mapped.rows[0]!.tags.push('b');
+    expect(await reader.get('mapped')).toEqual({
+      rows: [{ tags: ['a'] }],
+      byName: new Map([['k', { n: 1 }]]),
+    });
+    // Copy mode: the same for every value.
+    const copying = manager({ l1: { immutability: 'copy' } });
+    (await copying.get<Rows>('plain'))!.rows[0]!.tags.push('b');
+    expect((await copying.get<Rows>('plain'))!.rows[0]!.tags).toEqual(['a']);
+  });
+
   it('a load that races a write never writes back the old value (L1 and L2)', async () => {
     const cache = manager();
     const started = gate();
