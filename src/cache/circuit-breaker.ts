@@ -23,7 +23,8 @@ export interface CircuitBreakerOptions {
    */
   readonly failureThreshold?: number;
   /**
-   * How long the breaker stays open before it lets one probe through.
+   * How long the breaker stays open before it lets one probe through (sooner when the
+   * dependency reports it is back: {@link CircuitBreaker.allowProbe}).
    * @default 1000
    */
   readonly resetTimeoutMs?: number;
@@ -39,6 +40,8 @@ export interface CircuitBreakerOptions {
  * request is refused at once; after `resetTimeoutMs` it half-opens and lets a single
  * probe through, which closes it on success or opens it again on failure. So a dead
  * dependency costs callers nothing, and a recovered one is found without anyone's help.
+ * A dependency that can tell when it is back (a client's `ready` event) calls
+ * {@link CircuitBreaker.allowProbe} so the next request probes at once.
  *
  * @example
  * ```ts
@@ -56,6 +59,8 @@ export class CircuitBreaker {
   #failures = 0;
   #openedAt = 0;
   #probing = false;
+  /** The dependency said it is back: the next request probes without waiting out the reset timeout. */
+  #probeEarly = false;
 
   constructor(options: CircuitBreakerOptions = {}) {
     this.#threshold = options.failureThreshold ?? 5;
@@ -72,7 +77,8 @@ export class CircuitBreaker {
   allow(now = Date.now()): boolean {
     if (this.#state === 'closed') return true;
     if (this.#state === 'open') {
-      if (now - this.#openedAt < this.#resetMs) return false;
+      if (!this.#probeEarly && now - this.#openedAt < this.#resetMs) return false;
+      this.#probeEarly = false;
       this.#set('half-open');
     }
     if (this.#probing) return false;
@@ -80,10 +86,26 @@ export class CircuitBreaker {
     return true;
   }
 
+  /**
+   * Lets the next request probe now (half-open) instead of after `resetTimeoutMs`: the
+   * dependency reported it is back. Once per call: if that probe fails, the breaker waits
+   * out its timeout again (or the next call of this method). A probe already in flight,
+   * sent before the dependency came back, may still fail; the early probe then follows it.
+   *
+   * @example
+   * ```ts
+   * client.on('ready', () => breaker.allowProbe());
+   * ```
+   */
+  allowProbe(): void {
+    if (this.#state !== 'closed') this.#probeEarly = true;
+  }
+
   /** Reports a request that succeeded. */
   success(): void {
     this.#failures = 0;
     this.#probing = false;
+    this.#probeEarly = false;
     if (this.#state !== 'closed') this.#set('closed');
   }
 

@@ -51,6 +51,8 @@ export class GuardedRemote {
         events.emit('breaker', { tier: 'l2', state });
       },
     });
+    // A client that reconnected is worth a probe now, not after the reset timeout.
+    tier.onReady?.(() => this.breaker.allowProbe());
   }
 
   /**

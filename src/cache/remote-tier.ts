@@ -52,7 +52,14 @@ export interface RemoteTier {
   lock?(key: string, token: string, ttlMs: number): Promise<boolean>;
   /** Releases the lock if this token still holds it. */
   unlock?(key: string, token: string): Promise<void>;
-  /** Releases what the tier created (never the user's own client). */
+  /**
+   * Calls `listener` each time the tier's connection is (re)established, so the circuit
+   * breaker, open after an outage, probes at once instead of waiting out its reset
+   * timeout. Optional: without it the breaker finds the tier back by itself, only later.
+   * `close()` stops the calls.
+   */
+  onReady?(listener: () => void): void;
+  /** Releases what the tier created (never the user's own client) and the listeners it added. */
   close(): Promise<void>;
 }
 

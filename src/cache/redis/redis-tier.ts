@@ -72,6 +72,8 @@ export class RedisTier implements RemoteTier {
   readonly #genTtl: number;
   readonly #coalesce: boolean;
   #pending: PendingRead[] = [];
+  /** What `onReady` put on the client, taken off by `close()` (the client may be the user's). */
+  readonly #readyListeners: (() => void)[] = [];
   /**
    * The last error the tier's own client reported while (re)connecting; undefined once
    * ready (a plain field, so a Proxy around the tier still reads it).
@@ -266,7 +268,22 @@ export class RedisTier implements RemoteTier {
     await runScript(this.client, UNLOCK, [key], [token]);
   }
 
+  /**
+   * Calls `listener` on every `ready` of the client (yours or the tier's own), that is after
+   * each (re)connection, until `close()`.
+   *
+   * @example
+   * ```ts
+   * tier.onReady(() => console.log('Redis is back'));
+   * ```
+   */
+  onReady(listener: () => void): void {
+    this.#readyListeners.push(listener);
+    this.client.on('ready', listener);
+  }
+
   async close(): Promise<void> {
+    for (const listener of this.#readyListeners.splice(0)) this.client.off('ready', listener);
     if (this.#owned) this.client.disconnect();
   }
 }
