@@ -17,7 +17,12 @@ export interface InvalidationBus {
    * sent now is queued and retried.
    */
   publish(message: InvalidationMessage): Promise<void>;
-  /** Starts delivering messages from other processes, and reconnection notices. */
+  /**
+   * Starts delivering messages from other processes, and reconnection notices. When the
+   * first subscription fails it rejects (that is `cache.ready()`'s error), and a bus
+   * should keep trying in the background and call `onReconnect` once subscribed, since
+   * every message sent until then was missed.
+   */
   subscribe(handlers: BusHandlers): Promise<void>;
   /** Stops and releases the connection the bus created. */
   close(): Promise<void>;

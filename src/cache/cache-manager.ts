@@ -92,7 +92,10 @@ export class CacheManager {
 
   /**
    * Resolves once the bus subscription is up (immediately without a bus); rejects with a
-   * typed error (e.g. `ConnectionError` for refused credentials) when it cannot be.
+   * typed error (e.g. `ConnectionError` for refused credentials) when the first attempt
+   * fails. The bus keeps trying in the background all the same (`RedisBus`: backoff up to
+   * 5 s); when it gets through, L1 is cleared and `bus:reconnected` is emitted, as after
+   * any reconnection.
    *
    * @example
    * ```ts

@@ -8,6 +8,9 @@ import type { RedisConnection } from './redis-tier.js';
 /** Most messages sent in one pipelined round trip when a backlog is flushed. */
 const PUBLISH_BATCH = 200;
 
+/** First and longest pause between attempts to subscribe after the first one failed. */
+const SUBSCRIBE_RETRY = { initialMs: 50, maxMs: 5_000 };
+
 /**
  * Options of {@link RedisBus}.
  *
@@ -43,6 +46,11 @@ interface Envelope extends InvalidationMessage {
  * cannot publish and retries with backoff, and reports every re-subscription so the
  * CacheManager clears L1 (messages sent while the subscriber was away are lost).
  *
+ * When the first subscription fails (Redis down at start, a wrong password or an ACL
+ * without the channel, fixed later), `subscribe()` rejects and the bus keeps trying in
+ * the background (50 ms, doubling up to 5 s, at once when the connection becomes ready);
+ * once it is subscribed it reports that as a reconnection, so L1 is cleared.
+ *
  * @example
  * ```ts
  * const cache = new CacheManager({ l2: new RedisTier({ client }), bus: new RedisBus({ client }) });
@@ -60,6 +68,15 @@ export class RedisBus implements InvalidationBus {
   #retryTimer: NodeJS.Timeout | undefined;
   #retryDelay = 25;
   #closed = false;
+  #subscribed = false;
+  /** Background attempts to subscribe (one at a time), active while not subscribed after a try. */
+  readonly #retry: {
+    active: boolean;
+    running: boolean;
+    delay: number;
+    timer?: NodeJS.Timeout;
+    lastError?: string;
+  } = { active: false, running: false, delay: SUBSCRIBE_RETRY.initialMs };
 
   constructor(options: RedisBusOptions) {
     this.#channel = options.channel ?? 'reposit:invalidate';
@@ -78,7 +95,9 @@ export class RedisBus implements InvalidationBus {
       this.#ownsPublisher = true;
     }
     const publisher = this.#publisher;
-    this.#subscriber = publisher instanceof Cluster ? publisher.duplicate() : publisher.duplicate();
+    // autoResubscribe off: see the 'ready' listener in subscribe().
+    this.#subscriber =
+      publisher instanceof Cluster ? publisher.duplicate() : publisher.duplicate({ autoResubscribe: false });
     // Connection errors surface as failed publishes and reconnections; without a listener
     // ioredis would print each one as unhandled.
     if (this.#ownsPublisher) this.#publisher.on('error', () => {});
@@ -148,7 +167,6 @@ export class RedisBus implements InvalidationBus {
 
   async subscribe(handlers: BusHandlers): Promise<void> {
     const subscriber = this.#subscriber;
-    let subscribedOnce = false;
     subscriber.on('message', (channel: string, text: string) => {
       if (channel !== this.#channel) return;
       // Anyone who may PUBLISH on the channel can send anything: a malformed message is
@@ -177,14 +195,67 @@ export class RedisBus implements InvalidationBus {
       }
     });
     subscriber.on('error', (error: unknown) => handlers.onError?.(error));
-    // ioredis re-subscribes by itself after a reconnect; 'ready' after the first time
-    // means we were away and may have missed messages.
     subscriber.on('ready', () => {
-      if (subscribedOnce) handlers.onReconnect();
+      if (this.#subscribed && subscriber instanceof Cluster) {
+        // ioredis re-subscribed by itself: we were away and may have missed messages.
+        handlers.onReconnect();
+      } else if (this.#subscribed || this.#retry.active) {
+        // A standalone subscriber is re-subscribed here rather than by ioredis, whose own
+        // re-subscription, when refused (an ACL changed meanwhile), is an unhandled
+        // rejection and is never tried again. L1 is cleared once subscribed again.
+        this.#subscribed = false;
+        this.#retry.active = true;
+        this.#retry.delay = SUBSCRIBE_RETRY.initialMs;
+        this.#scheduleSubscribe(handlers, 0);
+      }
       void this.#flush();
     });
-    await subscriber.subscribe(this.#channel);
-    subscribedOnce = true;
+    try {
+      await subscriber.subscribe(this.#channel);
+      this.#subscribed = true;
+    } catch (error) {
+      // The caller learns of it now (ready() rejects); the bus does not give up, or this
+      // process would never hear of another's write again.
+      this.#retry.active = true;
+      this.#retry.lastError = errorText(error);
+      this.#scheduleSubscribe(handlers);
+      throw error;
+    }
+  }
+
+  /** Plans the next attempt to subscribe: after the current backoff, or after `delayMs`. */
+  #scheduleSubscribe(handlers: BusHandlers, delayMs?: number): void {
+    const retry = this.#retry;
+    if (!retry.active || retry.running || this.#closed) return;
+    clearTimeout(retry.timer);
+    retry.timer = setTimeout(() => void this.#trySubscribe(handlers), delayMs ?? retry.delay);
+    retry.timer.unref();
+  }
+
+  async #trySubscribe(handlers: BusHandlers): Promise<void> {
+    const retry = this.#retry;
+    retry.timer = undefined;
+    retry.running = true;
+    try {
+      await this.#subscriber.subscribe(this.#channel);
+      if (this.#closed) return;
+      this.#subscribed = true;
+      retry.active = false;
+      retry.lastError = undefined;
+      // Every message sent before now was missed: the same as a reconnection.
+      handlers.onReconnect();
+    } catch (error) {
+      if (this.#closed) return;
+      // Reported when it changes (say NOPERM after ECONNREFUSED), not once per attempt: the
+      // connection's own errors are reported already.
+      const text = errorText(error);
+      if (text !== retry.lastError) handlers.onError?.(error);
+      retry.lastError = text;
+      retry.delay = Math.min(retry.delay * 2, SUBSCRIBE_RETRY.maxMs);
+    } finally {
+      retry.running = false;
+    }
+    this.#scheduleSubscribe(handlers);
   }
 
   async close(): Promise<void> {
@@ -194,9 +265,14 @@ export class RedisBus implements InvalidationBus {
     }
     this.#closed = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    clearTimeout(this.#retry.timer);
     this.#subscriber.disconnect();
     if (this.#ownsPublisher) this.#publisher.disconnect();
   }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /** The envelope in `text`, or what is wrong with it. */
