@@ -10,3 +10,4 @@ export type { RedisConnection, RedisTierOptions } from './redis-tier.js';
 export { RedisTier } from './redis-tier.js';
 export type { WriteBehindOp, WriteBehindOptions } from './write-behind.js';
 export { WriteBehindQueue } from './write-behind.js';
+export type { WriteBehindDeadLetter, WriteBehindEvents } from './write-behind-dead-letter.js';

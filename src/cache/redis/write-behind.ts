@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import { Cluster, type Redis } from 'ioredis';
-import { TimeoutError, UnavailableError, ValidationError } from '../../errors.js';
+import { type RepositoryError, TimeoutError, UnavailableError, ValidationError } from '../../errors.js';
+import type { Logger } from '../../observability/logger.js';
+import { redactSecrets } from '../../observability/redact.js';
+import { TypedEvents } from '../../observability/typed-events.js';
 import { assertName } from '../keys.js';
 import { L2Signer, type L2SigningOptions } from '../l2-signer.js';
 import type { ManagedEntityCache } from '../managed-entity-cache.js';
@@ -8,6 +11,8 @@ import { remoteError } from '../remote-error.js';
 import { richJsonSerializer, type Serializer } from '../serializer.js';
 import { withTimeout } from '../with-timeout.js';
 import { type RedisConnection, RedisTier } from './redis-tier.js';
+import { deadLetterFields, refusesEntry, type WriteBehindEvents } from './write-behind-dead-letter.js';
+import { decodeOp, fieldOf } from './write-behind-entry.js';
 
 /**
  * One queued write.
@@ -88,8 +93,29 @@ export type WriteBehindOptions<T, ID> = RedisConnection & {
    * @default 1_000
    */
   readonly enqueueTimeoutMs?: number;
-  /** Told about failed flushes (they are retried). @default undefined */
+  /**
+   * How many times an operation the backend refuses for what it holds (a non-retryable
+   * `ValidationError`, `DuplicateError`, `ConflictError` …) is written on its own before it
+   * is moved to the dead-letter stream, so that it cannot hold up the queue. Failures of
+   * the backend itself (`ConnectionError`, `TimeoutError` …, or any error that is not a
+   * `RepositoryError`) are retried without limit.
+   * @default 5
+   */
+  readonly maxAttempts?: number;
+  /**
+   * Most entries kept in the dead-letter stream (approximately: `XADD MAXLEN ~`); the oldest
+   * go first.
+   * @default 10_000
+   */
+  readonly deadLetterMaxLength?: number;
+  /** Told about failed flushes (they are retried) and refused entries. @default undefined */
   readonly onError?: (error: unknown) => void;
+  /**
+   * Where a dead-lettered or dropped entry is logged, at warn (the error's name, code and
+   * redacted message; never the queued value).
+   * @default undefined (nothing is logged; events are emitted either way)
+   */
+  readonly logger?: Logger;
   /** @default richJsonSerializer */
   readonly serializer?: Serializer;
   /**
@@ -104,6 +130,22 @@ export type WriteBehindOptions<T, ID> = RedisConnection & {
 
 type StreamEntries = [id: string, fields: string[]][];
 
+/** The operation decoded from one stream entry (the last of its id in a batch). */
+interface Queued<T, ID> {
+  readonly entryId: string;
+  readonly stored: string;
+  readonly op: WriteBehindOp<T, ID>;
+}
+
+/** An entry given up on, to move to the dead-letter stream. */
+interface Refused<ID> {
+  readonly entryId: string;
+  readonly stored: string | undefined;
+  readonly id: ID | undefined;
+  readonly attempts: number;
+  readonly error: RepositoryError;
+}
+
 /**
  * Write-behind through a Redis Stream: `enqueue` acknowledges once the operation is
  * durably queued in Redis (XADD, then WAIT for replicas when asked), and puts the value
@@ -112,6 +154,11 @@ type StreamEntries = [id: string, fields: string[]][];
  * with backoff, and acknowledges them only after the backend has them. A flusher that
  * dies leaves its entries pending; another takes them over after `claimIdleMs`.
  * `close()` flushes what is queued.
+ *
+ * An entry that cannot be decoded, or that the backend keeps refusing for what it holds
+ * (`maxAttempts` times, written alone), is moved to the dead-letter stream
+ * (`deadLetterStream`, with the error and the attempt count), acknowledged, reported on
+ * the `dead-letter` event and logged; the rest of the queue flows on.
  *
  * Durability is Redis's: with `appendonly yes` and `appendfsync always` (or `replicas`)
  * an acknowledged write survives a Redis crash; without, only a process crash.
@@ -130,6 +177,10 @@ type StreamEntries = [id: string, fields: string[]][];
 export class WriteBehindQueue<T, ID> {
   /** The stream key. */
   readonly stream: string;
+  /** Where entries given up on go: `<stream>:dead` (same hash slot as the stream). */
+  readonly deadLetterStream: string;
+  /** Typed events: `dead-letter`. */
+  readonly events = new TypedEvents<WriteBehindEvents<ID>>();
   readonly #client: Redis | Cluster;
   readonly #reader: Redis | Cluster;
   readonly #owned: boolean;
@@ -148,6 +199,17 @@ export class WriteBehindQueue<T, ID> {
     assertName('entity', options.entity);
     this.#options = options;
     this.stream = `${options.namespace}:wb:{${options.entity}}`;
+    this.deadLetterStream = `${this.stream}:dead`;
+    for (const [name, value] of [
+      ['maxAttempts', options.maxAttempts],
+      ['deadLetterMaxLength', options.deadLetterMaxLength],
+    ] as const) {
+      if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+        throw ValidationError.fromIssues('Invalid write-behind options', [
+          { path: name, message: 'must be a whole number of at least 1', code: 'invalid_option' },
+        ]);
+      }
+    }
     this.#group = options.group ?? 'reposit-flusher';
     this.#consumer =
       options.consumer ?? `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -308,49 +370,149 @@ export class WriteBehindQueue<T, ID> {
     return ((Array.isArray(first) ? first[1] : reply[1]) as StreamEntries | undefined) ?? [];
   }
 
-  /** The text of an entry; undefined (reported, then acknowledged with its batch) when its signature fails. */
   /** What entries are signed for: a NUL never occurs in a cache key, so no cached value can pass as an entry. */
   get #signingContext(): string {
     return `\0write-behind\0${this.stream}`;
   }
 
-  #verified(entryId: string, stored: string | undefined): string | undefined {
-    if (stored === undefined || this.#signer === undefined) return stored;
+  /**
+   * The text of an entry; undefined (reported, logged, then acknowledged with its batch and
+   * dropped) when its signature fails. Not dead-lettered: the dead-letter stream holds only
+   * operations this application queued, so that queuing one again by hand cannot sign a
+   * forged one.
+   */
+  #verified(entryId: string, stored: string): string | undefined {
+    if (this.#signer === undefined) return stored;
     const text = this.#signer.verify(this.#signingContext, stored);
     if (text !== 'unsigned' && text !== 'bad-signature') return text;
-    this.#options.onError?.(
-      ValidationError.fromIssues(`Dropped write-behind entry ${entryId} of ${this.stream}`, [
-        { path: entryId, message: `its signature does not verify (${text})`, code: text },
-      ]),
+    const error = ValidationError.fromIssues(`Dropped write-behind entry ${entryId} of ${this.stream}`, [
+      { path: entryId, message: `its signature does not verify (${text})`, code: text },
+    ]);
+    this.#options.onError?.(error);
+    this.#options.logger?.warn(
+      { stream: this.stream, entry: entryId, reason: text },
+      'write-behind entry dropped: its signature does not verify',
     );
     return undefined;
   }
 
+  /** An entry that will never decode: dead-lettered at its first reading. */
+  #undecodable(entryId: string, stored: string | undefined, problem: string): Refused<ID> {
+    const error = ValidationError.fromIssues(
+      `Cannot decode write-behind entry ${entryId} of ${this.stream}`,
+      [{ path: entryId, message: problem, code: 'undecodable_entry' }],
+    );
+    this.#options.onError?.(error);
+    return { entryId, stored, id: undefined, attempts: 1, error };
+  }
+
   async #flushWithRetry(entries: StreamEntries): Promise<void> {
-    const latest = new Map<string, WriteBehindOp<T, ID>>();
+    const latest = new Map<string, Queued<T, ID>>();
+    const refused: Refused<ID>[] = [];
     for (const [entryId, fields] of entries) {
-      const text = this.#verified(entryId, fields[fields.indexOf('op') + 1]);
+      const stored = fieldOf(fields, 'op');
+      if (stored === undefined) {
+        refused.push(this.#undecodable(entryId, undefined, 'no op field'));
+        continue;
+      }
+      const text = this.#verified(entryId, stored);
       if (text === undefined) continue;
-      const op = this.#serializer.deserialize(text) as WriteBehindOp<T, ID>;
+      const op = decodeOp<T, ID>(this.#serializer, text);
+      if (typeof op === 'string') {
+        refused.push(this.#undecodable(entryId, stored, op));
+        continue;
+      }
       const key = JSON.stringify(this.#serializer.serialize(op.id));
       latest.delete(key);
-      latest.set(key, op);
+      latest.set(key, { entryId, stored, op });
     }
-    const ops = [...latest.values()];
-    const initial = this.#options.retry?.initialDelayMs ?? 100;
-    const max = this.#options.retry?.maxDelayMs ?? 5_000;
-    for (let delay = initial; ; delay = Math.min(delay * 2, max)) {
-      try {
-        if (ops.length > 0) await this.#options.flush(ops);
-        break;
-      } catch (error) {
-        this.#options.onError?.(error);
-        await sleep(delay);
+    const queued = [...latest.values()];
+    const maxAttempts = this.#options.maxAttempts ?? 5;
+    // A refused batch does not say which operation is refused: each is then written alone,
+    // so that the others still reach the backend and only the culprit is dead-lettered.
+    const batchRefused =
+      queued.length > 1 &&
+      (await this.#write(
+        queued.map((item) => item.op),
+        1,
+      )) !== undefined;
+    if (queued.length === 1 || batchRefused) {
+      for (const item of queued) {
+        const refusal = await this.#write([item.op], maxAttempts);
+        if (refusal) refused.push({ ...item, id: item.op.id, ...refusal });
       }
     }
     const ids = entries.map(([id]) => id);
-    await this.#client.xack(this.stream, this.#group, ...ids);
-    await this.#client.xdel(this.stream, ...ids);
+    if (refused.length > 0) await this.#deadLetter(refused, ids);
+    else {
+      await this.#client.xack(this.stream, this.#group, ...ids);
+      await this.#client.xdel(this.stream, ...ids);
+    }
+  }
+
+  /**
+   * Writes ops to the backend, retrying with backoff: failures of the backend without
+   * limit, refusals of the ops (see `refusesEntry`) up to `maxRefusals` times, after which
+   * it gives up and returns the last refusal.
+   */
+  async #write(
+    ops: readonly WriteBehindOp<T, ID>[],
+    maxRefusals: number,
+  ): Promise<{ attempts: number; error: RepositoryError } | undefined> {
+    const initial = this.#options.retry?.initialDelayMs ?? 100;
+    const max = this.#options.retry?.maxDelayMs ?? 5_000;
+    let attempts = 0;
+    let refusals = 0;
+    for (let delay = initial; ; delay = Math.min(delay * 2, max)) {
+      attempts++;
+      try {
+        await this.#options.flush(ops);
+        return undefined;
+      } catch (error) {
+        this.#options.onError?.(error);
+        if (refusesEntry(error) && ++refusals >= maxRefusals) return { attempts, error };
+        await sleep(delay);
+      }
+    }
+  }
+
+  /**
+   * Moves refused entries to the dead-letter stream and acknowledges the whole batch, in
+   * one transaction (the streams share a hash slot): a crash in between cannot lose an
+   * entry, nor dead-letter one twice.
+   */
+  async #deadLetter(refused: readonly Refused<ID>[], ids: readonly string[]): Promise<void> {
+    const cap = this.#options.deadLetterMaxLength ?? 10_000;
+    const transaction = this.#client.multi();
+    for (const { stored, entryId, attempts, error } of refused) {
+      transaction.xadd(
+        this.deadLetterStream,
+        'MAXLEN',
+        '~',
+        cap,
+        '*',
+        ...deadLetterFields(stored, entryId, attempts, error),
+      );
+    }
+    transaction.xack(this.stream, this.#group, ...ids);
+    transaction.xdel(this.stream, ...ids);
+    const results = (await transaction.exec()) ?? [];
+    for (const [error] of results) if (error) throw error;
+    refused.forEach(({ entryId, id, attempts, error }, i) => {
+      const deadEntryId = String(results[i]?.[1]);
+      this.#options.logger?.warn(
+        {
+          stream: this.stream,
+          deadLetterStream: this.deadLetterStream,
+          entry: entryId,
+          deadEntry: deadEntryId,
+          attempts,
+          err: { name: error.name, code: error.code, message: redactSecrets(error.message) },
+        },
+        'write-behind entry moved to the dead-letter stream; the queue goes on without it',
+      );
+      this.events.emit('dead-letter', { entryId, deadEntryId, id, attempts, error });
+    });
   }
 
   #ensureGroup(): Promise<void> {
