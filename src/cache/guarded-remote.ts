@@ -94,18 +94,21 @@ export class GuardedRemote {
       for (const read of batch) for (const key of read.keys) all.push(key);
       keys = all;
     }
-    const settle = (values: (string | null)[] | typeof FAILED) => {
-      let offset = 0;
-      for (const read of batch) {
-        read.deliver(values, offset);
-        offset += read.keys.length;
-      }
-    };
+    const settle: BatchedDelivery =
+      batch.length === 1
+        ? batch[0]!.deliver
+        : (values) => {
+            let offset = 0;
+            for (const read of batch) {
+              read.deliver(values, offset);
+              offset += read.keys.length;
+            }
+          };
     // The hot path of every L2 read, so written out rather than through `call`: one timer
     // and one reaction on the tier's promise, not three layers of promises.
     if (!this.breaker.allow()) {
       this.#counters.l2Skipped++;
-      settle(FAILED);
+      settle(FAILED, 0);
       return;
     }
     let done = false;
@@ -114,7 +117,7 @@ export class GuardedRemote {
       done = true;
       clearTimeout(timer);
       this.#failed('get', error);
-      settle(FAILED);
+      settle(FAILED, 0);
     };
     const timer = setTimeout(
       () =>
@@ -136,7 +139,7 @@ export class GuardedRemote {
       done = true;
       clearTimeout(timer);
       this.breaker.success();
-      settle(values);
+      settle(values, 0);
     }, fail);
   }
 

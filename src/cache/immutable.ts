@@ -106,10 +106,16 @@ function freeze(value: unknown, state: { copy: boolean }): unknown {
 export function freezeParsedJson<T>(value: T): T {
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) freezeParsedJson(value[i]);
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (typeof child === 'object' && child !== null) freezeParsedJson(child);
+    }
   } else {
     const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) freezeParsedJson(record[key]);
+    for (const key of Object.keys(record)) {
+      const child = record[key];
+      if (typeof child === 'object' && child !== null) freezeParsedJson(child);
+    }
   }
   return Object.freeze(value);
 }

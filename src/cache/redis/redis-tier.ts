@@ -127,7 +127,8 @@ export class RedisTier implements RemoteTier {
 
   // Not async where it need not be: each layer of promises is paid on every L2 read.
   #mget(keys: readonly string[]): Promise<(string | null)[]> {
-    const groups = groupBySlot(keys, this.#cluster);
+    if (!this.#cluster) return this.client.mget(...keys);
+    const groups = groupBySlot(keys, true);
     if (groups.length === 1) return this.client.mget(...keys);
     return this.#mgetBySlot(keys, groups);
   }
