@@ -425,6 +425,7 @@ export class CacheCore {
 
   /** Whether an invalidation of the key (this process's, or another's) has not reached L2 yet. */
   #l2Untrusted(key: string, now: number): boolean {
+    if (this.#retryKeys.size === 0 && this.#l2Pending.size === 0) return false;
     if (this.#retryKeys.has(key)) return true;
     const until = this.#l2Pending.get(key);
     if (until === undefined) return false;
