@@ -9,6 +9,9 @@ import { redisUrl, uniqueName } from '../support/services.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 const namespace = uniqueName('fault');
+// A channel of this file's own: other files' caches publish on the default one, and their
+// messages would pass for this file's deliveries.
+const busChannel = `${namespace}:invalidate`;
 const cleanup: (() => Promise<void> | void)[] = [];
 let direct: Redis;
 
@@ -97,11 +100,14 @@ describe('the cache when Redis fails', () => {
 
   it('a write while Redis is away is retried on L2 and still published', async () => {
     const { proxy, client } = await proxied();
-    const writer = manager({ l2: new RedisTier({ client }), bus: new RedisBus({ client }) });
+    const writer = manager({
+      l2: new RedisTier({ client }),
+      bus: new RedisBus({ client, channel: busChannel }),
+    });
     const readerClient = clientTo(Number(new URL(redisUrl()).port || 6379));
     const reader = manager({
       l2: new RedisTier({ client: readerClient }),
-      bus: new RedisBus({ client: readerClient }),
+      bus: new RedisBus({ client: readerClient, channel: busChannel }),
     });
     await Promise.all([writer.ready(), reader.ready()]);
     await writer.set('w', 'v1');
@@ -122,11 +128,14 @@ describe('the cache when Redis fails', () => {
     // The writer reaches L2 through the proxy, its bus directly: L2 fails, the bus works.
     const { proxy, client } = await proxied();
     const busClient = clientTo(Number(new URL(redisUrl()).port || 6379));
-    const writer = manager({ l2: new RedisTier({ client }), bus: new RedisBus({ client: busClient }) });
+    const writer = manager({
+      l2: new RedisTier({ client }),
+      bus: new RedisBus({ client: busClient, channel: busChannel }),
+    });
     const readerClient = clientTo(Number(new URL(redisUrl()).port || 6379));
     const reader = manager({
       l2: new RedisTier({ client: readerClient }),
-      bus: new RedisBus({ client: readerClient }),
+      bus: new RedisBus({ client: readerClient, channel: busChannel }),
     });
     await Promise.all([writer.ready(), reader.ready()]);
     let truth = 'v1';
@@ -152,7 +161,7 @@ describe('the cache when Redis fails', () => {
 
   it('a backlog of messages held while Redis was away is delivered whole and in order when it is back', async () => {
     const { proxy, client } = await proxied();
-    const writer = manager({ bus: new RedisBus({ client }) });
+    const writer = manager({ bus: new RedisBus({ client, channel: busChannel }) });
     await writer.ready();
     const watcher = clientTo(Number(new URL(redisUrl()).port || 6379));
     const seen: string[] = [];
@@ -160,7 +169,7 @@ describe('the cache when Redis fails', () => {
       for (const key of (JSON.parse(text) as { keys?: string[] }).keys ?? [])
         if (key.startsWith(`${namespace}:{~backlog-`)) seen.push(key);
     });
-    await watcher.subscribe('reposit:invalidate');
+    await watcher.subscribe(busChannel);
     proxy.setMode('refuse');
     proxy.cutAll();
     const count = 450;
@@ -176,7 +185,10 @@ describe('the cache when Redis fails', () => {
 
   it('clears L1 when the bus reconnects (messages may have been lost)', async () => {
     const { proxy, client } = await proxied();
-    const cache = manager({ l2: new RedisTier({ client }), bus: new RedisBus({ client }) });
+    const cache = manager({
+      l2: new RedisTier({ client }),
+      bus: new RedisBus({ client, channel: busChannel }),
+    });
     await cache.ready();
     await cache.set('l1', 'kept until reconnect');
     expect(cache.stats().l1.size).toBe(1);
@@ -191,7 +203,7 @@ describe('the cache when Redis fails', () => {
     const options = { host: '127.0.0.1', port: server.port, maxRetriesPerRequest: 1 };
     const tier = new RedisTier({ redis: options });
     tier.client.on('error', () => {});
-    const cache = manager({ l2: tier, bus: new RedisBus({ redis: options }) });
+    const cache = manager({ l2: tier, bus: new RedisBus({ redis: options, channel: busChannel }) });
     await cache.ready();
     let running = true;
     let reads = 0;

@@ -13,6 +13,9 @@ interface User {
 }
 
 const namespace = uniqueName('ec');
+// A channel of this file's own: other files' caches publish on the default one, and their
+// messages would pass for this file's deliveries.
+const busChannel = `${namespace}:invalidate`;
 const entity = { name: 'user', schemaVersion: 2 };
 let redis: Redis;
 const managers: CacheManager[] = [];
@@ -65,8 +68,8 @@ describe('EntityCache from CacheManager.forEntity', () => {
   });
 
   it('list and count results become unreachable after any write', async () => {
-    const a = manager({ bus: new RedisBus({ client: redis }) });
-    const b = manager({ bus: new RedisBus({ client: redis }) });
+    const a = manager({ bus: new RedisBus({ client: redis, channel: busChannel }) });
+    const b = manager({ bus: new RedisBus({ client: redis, channel: busChannel }) });
     await Promise.all([a.ready(), b.ready()]);
     const ua = a.forEntity<User, number>(entity);
     const ub = b.forEntity<User, number>(entity);

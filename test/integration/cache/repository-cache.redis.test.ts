@@ -28,6 +28,9 @@ class CountingBackend extends MemoryBackend<Widget, string> {
 }
 
 const namespace = uniqueName('repo');
+// A channel of this file's own: other files' caches publish on the default one, and their
+// messages would pass for this file's deliveries.
+const busChannel = `${namespace}:invalidate`;
 let redis: Redis;
 const managers: CacheManager[] = [];
 
@@ -35,7 +38,7 @@ function setup(options: { bus?: boolean } = {}) {
   const cache = new CacheManager({
     namespace,
     l2: new RedisTier({ client: redis }),
-    bus: options.bus ? new RedisBus({ client: redis }) : undefined,
+    bus: options.bus ? new RedisBus({ client: redis, channel: busChannel }) : undefined,
   });
   managers.push(cache);
   return cache;
