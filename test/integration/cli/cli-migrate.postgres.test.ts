@@ -39,7 +39,8 @@ export async function down(db) {
 }
 `;
 
-describe('reposit migrate', () => {
+// Each test spawns the command up to ten times; on a loaded machine a spawn can take seconds.
+describe('reposit migrate', { timeout: 90_000 }, () => {
   it('creates, runs, reports and undoes migrations on the configured schema', async () => {
     const created = await reposit('migrate', 'create', 'create_widgets', '--json');
     succeeded(created);
