@@ -1,0 +1,88 @@
+/**
+ * Where the time of an L2 hit at concurrency 1 goes: one interleaved run in which each row
+ * adds one layer of the read path to the row before it (raw GET, raw MGET of a reposit entry
+ * plus decoding, the coalesced tier read, the read with L1 promotion, with the L1 check first,
+ * the whole `CacheManager.get`).
+ *
+ *   node bench/run.mjs bench/cache-l2-layers.ts     (BENCH_SECONDS, default 6)
+ *
+ * Needs Redis (TEST_REDIS_URL or 127.0.0.1:6379). Prints a Markdown table.
+ */
+import { Redis } from 'ioredis';
+import { CacheCore } from '../src/cache/cache-core.js';
+import { decodeEntry } from '../src/cache/cache-entry.js';
+import { CacheManager } from '../src/cache/cache-manager.js';
+import { plainKey } from '../src/cache/keys.js';
+import { RedisTier } from '../src/cache/redis/redis-tier.js';
+import { richJsonSerializer } from '../src/cache/serializer.js';
+import { benchSeconds, interleave, interleavedTable, machine } from './harness.js';
+
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const namespace = `bench_layers_${process.pid}`;
+const KEYS = 1000;
+const row = (id: number) => ({
+  id: `w${id}`,
+  email: `user${id}@example.com`,
+  name: `User number ${id}`,
+  age: 30 + (id % 40),
+  score: id * 1.5,
+  active: id % 2 === 0,
+  tags: ['alpha', 'beta'],
+  version: 3,
+});
+
+const redis = new Redis(redisUrl);
+const tier = new RedisTier({ client: redis });
+// L1 holds one entry, so every read below reaches L2.
+const cache = new CacheManager({ namespace, l1: { maxEntries: 1 }, l2: tier });
+const core = new CacheCore({ l1: { maxEntries: 1 }, l2: tier });
+for (let i = 0; i < KEYS; i++) {
+  await cache.set(`k${i}`, row(i), { ttl: 3_600_000 });
+  await redis.set(`${namespace}:raw:${i}`, JSON.stringify(row(i)));
+}
+const entryKeys = Array.from({ length: KEYS }, (_, i) => plainKey(namespace, `k${i}`));
+// Each row reads other keys than the row before it, so no read is an L1 hit.
+const pick = (iteration: number, row: number) => (iteration * 31 + row * 7) % KEYS;
+const decode = (text: string) => richJsonSerializer.deserialize(decodeEntry(text)!.body);
+
+const rows = await interleave(
+  [
+    [
+      'raw ioredis GET + JSON.parse',
+      async (i) => JSON.parse((await redis.get(`${namespace}:raw:${pick(i, 0)}`))!),
+    ],
+    [
+      '+ an entry: raw MGET + envelope + deserialize',
+      async (i) => decode((await redis.mget(entryKeys[pick(i, 1)]!))[0]!),
+    ],
+    [
+      '+ the coalesced tier read (tick, timeout, breaker)',
+      (i) =>
+        new Promise((resolve) =>
+          core.l2!.readBatched([entryKeys[pick(i, 2)]!], (values, offset) =>
+            resolve(decode((values as string[])[offset]!)),
+          ),
+        ),
+    ],
+    [
+      '+ promotion into L1, counters (CacheCore.readRemoteOne)',
+      (i) => core.readRemoteOne(entryKeys[pick(i, 3)]!),
+    ],
+    [
+      '+ the L1 check first',
+      (i) => {
+        const key = entryKeys[pick(i, 4)]!;
+        core.freshInL1(key);
+        return core.readRemoteOne(key);
+      },
+    ],
+    ['CacheManager.get (key, tracing check, all of the above)', (i) => cache.get(`k${pick(i, 5)}`)],
+  ],
+  benchSeconds(6),
+);
+console.log(`# L2 hit, layer by layer\n\n${machine()}\n\n${interleavedTable(rows)}`);
+await cache.clear();
+const rawKeys = await redis.keys(`${namespace}*`);
+if (rawKeys.length > 0) await redis.del(...rawKeys);
+redis.disconnect();
+process.exit(0);
