@@ -10,7 +10,9 @@ it('runs the tour end to end against PostgreSQL', async () => {
     schema: uniqueName('demo'),
   });
   const output = lines.join('\n');
-  expect(output).toContain('Using PostgreSQL at 127.0.0.1');
+  const { hostname, port, pathname } = new URL(databaseUrl());
+  // Host and port once each (it printed "127.0.0.1:5432:5432").
+  expect(output).toContain(`Using PostgreSQL at ${hostname}:${port || 5432}${pathname}\n`);
   expect(output).toContain('page 3: Frances, Ken');
   expect(output).toContain('Ada 70, Grace 80');
   expect(output).toMatch(/an overdraft fails with ValidationError; Grace still has 80/);

@@ -38,10 +38,10 @@ export interface DemoOptions {
 
 async function connect(url: string | undefined): Promise<{ connections: ConnectionManager; where: string }> {
   if (url) {
-    const { host, port, pathname } = new URL(url);
+    const { hostname, port, pathname } = new URL(url);
     return {
       connections: new ConnectionManager({ primary: { connectionString: url } }),
-      where: `PostgreSQL at ${host}:${port || 5432}${pathname}`,
+      where: `PostgreSQL at ${hostname}:${port || 5432}${pathname}`,
     };
   }
   const { PGlite } = await import('@electric-sql/pglite');
