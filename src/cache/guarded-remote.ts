@@ -33,6 +33,8 @@ export class GuardedRemote {
   readonly #counters: CacheCounters;
   #reads: { keys: readonly string[]; deliver: BatchedDelivery }[] = [];
   #readKeys = 0;
+  /** Tier reads sent and not yet settled. */
+  #inFlight = 0;
 
   constructor(
     tier: RemoteTier,
@@ -77,6 +79,12 @@ export class GuardedRemote {
    * into its own promise saves a layer of promises and a copy.
    */
   readBatched(keys: readonly string[], deliver: BatchedDelivery): void {
+    // With nothing in flight there is no round trip to share: the read goes out now, and
+    // the reads that arrive while it is out are coalesced behind it.
+    if (this.#inFlight === 0 && this.#reads.length === 0) {
+      this.#send(keys, deliver);
+      return;
+    }
     if (this.#reads.length === 0) process.nextTick(() => this.#flushReads());
     this.#reads.push({ keys, deliver });
     this.#readKeys += keys.length;
@@ -94,7 +102,8 @@ export class GuardedRemote {
       for (const read of batch) for (const key of read.keys) all.push(key);
       keys = all;
     }
-    const settle: BatchedDelivery =
+    this.#send(
+      keys,
       batch.length === 1
         ? batch[0]!.deliver
         : (values) => {
@@ -103,18 +112,27 @@ export class GuardedRemote {
               read.deliver(values, offset);
               offset += read.keys.length;
             }
-          };
-    // The hot path of every L2 read, so written out rather than through `call`: one timer
-    // and one reaction on the tier's promise, not three layers of promises.
+          },
+    );
+  }
+
+  /**
+   * One tier read under the breaker and the timeout. The hot path of every L2 read, so
+   * written out rather than through `call`: one timer and one reaction on the tier's
+   * promise, not three layers of promises.
+   */
+  #send(keys: readonly string[], settle: BatchedDelivery): void {
     if (!this.breaker.allow()) {
       this.#counters.l2Skipped++;
       settle(FAILED, 0);
       return;
     }
+    this.#inFlight++;
     let done = false;
     const fail = (error: unknown) => {
       if (done) return;
       done = true;
+      this.#inFlight--;
       clearTimeout(timer);
       this.#failed('get', error);
       settle(FAILED, 0);
@@ -137,6 +155,7 @@ export class GuardedRemote {
     reading.then((values) => {
       if (done) return;
       done = true;
+      this.#inFlight--;
       clearTimeout(timer);
       this.breaker.success();
       settle(values, 0);
