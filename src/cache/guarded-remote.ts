@@ -9,8 +9,8 @@ import { withTimeout } from './with-timeout.js';
 /**
  * The most keys one coalesced read carries. One MGET for all the callers of a tick makes
  * them wait for one reply together, and Redis sits idle while this process decodes it;
- * two or more smaller MGETs in flight keep both busy (16 beat 8, 24 and unbounded for 32
- * callers; docs/benchmarks.md).
+ * two or more smaller MGETs in flight keep both busy (for 32 callers 16 did as well as 8–12
+ * and better than 24 or unbounded; docs/benchmarks.md).
  */
 const MAX_BATCH_KEYS = 16;
 
@@ -58,8 +58,8 @@ export class GuardedRemote {
   }
 
   /**
-   * Reads keys, coalescing every read of the same tick into one tier call (one MGET,
-   * one timer, one breaker check), so concurrent callers share a round trip.
+   * Reads keys; reads made while others are in flight are coalesced into shared tier calls
+   * (one MGET, one timer, one breaker check each), so concurrent callers share round trips.
    */
   getBatched(keys: readonly string[]): Promise<(string | null)[] | typeof FAILED> {
     return new Promise((resolve) =>
