@@ -16,20 +16,11 @@ import { plainKey } from '../src/cache/keys.js';
 import { RedisTier } from '../src/cache/redis/redis-tier.js';
 import { richJsonSerializer } from '../src/cache/serializer.js';
 import { benchSeconds, interleave, interleavedTable, machine } from './harness.js';
+import { typicalRow as row } from './typical-row.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const namespace = `bench_layers_${process.pid}`;
 const KEYS = 1000;
-const row = (id: number) => ({
-  id: `w${id}`,
-  email: `user${id}@example.com`,
-  name: `User number ${id}`,
-  age: 30 + (id % 40),
-  score: id * 1.5,
-  active: id % 2 === 0,
-  tags: ['alpha', 'beta'],
-  version: 3,
-});
 
 const redis = new Redis(redisUrl);
 const tier = new RedisTier({ client: redis });
@@ -42,7 +33,7 @@ for (let i = 0; i < KEYS; i++) {
 }
 const entryKeys = Array.from({ length: KEYS }, (_, i) => plainKey(namespace, `k${i}`));
 // Each row reads other keys than the row before it, so no read is an L1 hit.
-const pick = (iteration: number, row: number) => (iteration * 31 + row * 7) % KEYS;
+const pick = (iteration: number, slot: number) => (iteration * 31 + slot * 7) % KEYS;
 const decode = (text: string) => richJsonSerializer.deserialize(decodeEntry(text)!.body);
 
 const rows = await interleave(

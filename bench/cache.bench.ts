@@ -32,6 +32,7 @@ import { defineEntity } from '../src/repository/entity.js';
 import { Widget } from '../src/testing/conformance.js';
 import { createTestSchema } from '../test/support/postgres.js';
 import { benchSeconds, interleave, interleavedTable, type Measurement, machine, measure } from './harness.js';
+import { typicalRow as row } from './typical-row.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -40,17 +41,6 @@ const KEYS = 1000;
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const seconds = benchSeconds(0.5);
 
-/** A typical row: plain JSON types (a Date would make the raw baseline return a string). */
-const row = (id: number) => ({
-  id: `w${id}`,
-  email: `user${id}@example.com`,
-  name: `User number ${id}`,
-  age: 30 + (id % 40),
-  score: id * 1.5,
-  active: id % 2 === 0,
-  tags: ['alpha', 'beta'],
-  version: 3,
-});
 const pick = (iteration: number, worker: number) => (iteration * 31 + worker * 7) % KEYS;
 
 type Workload = [name: string, operation: (worker: number, iteration: number) => Promise<unknown>];
