@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheManager } from '../../src/cache/cache-manager.js';
 import { RedisTier } from '../../src/cache/redis/redis-tier.js';
-import { eventually, testRedis } from '../support/cache.js';
+import { disposeCaches, eventually, testRedis } from '../support/cache.js';
 import { redisUrl, uniqueName } from '../support/services.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
@@ -20,9 +20,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   for (const step of cleanup.reverse()) await step();
-  const keys = await direct.keys(`${namespace}*`);
-  if (keys.length > 0) await direct.del(...keys);
-  direct.disconnect();
+  await disposeCaches(direct, namespace, []);
 });
 
 const tiers: [string, (port: number) => RedisTier][] = [

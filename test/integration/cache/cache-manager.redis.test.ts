@@ -187,6 +187,13 @@ describe('CacheManager with Redis', () => {
     expect((await copying.get<Rows>('plain'))!.rows[0]!.tags).toEqual(['a']);
   });
 
+  it('reads an L2 value whose envelope times are not numbers as a miss, never as a live value', async () => {
+    await redis.set(`${namespace}:{~corrupt}`, 'v!!|!!|0{"planted":true}');
+    const cache = manager();
+    expect(await cache.get('corrupt')).toBeUndefined();
+    expect(await cache.getOrLoad('corrupt', async () => 'fresh')).toBe('fresh');
+  });
+
   it('a load that races a write never writes back the old value (L1 and L2)', async () => {
     const cache = manager();
     const started = gate();

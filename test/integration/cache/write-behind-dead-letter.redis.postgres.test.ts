@@ -5,7 +5,7 @@ import { type WriteBehindOp, WriteBehindQueue } from '../../../src/cache/redis/w
 import type { WriteBehindDeadLetter } from '../../../src/cache/redis/write-behind-dead-letter.js';
 import { mapPgError } from '../../../src/connection/pg-error-mapping.js';
 import { DuplicateError, ValidationError } from '../../../src/errors.js';
-import { eventually, testRedis } from '../../support/cache.js';
+import { disposeCaches, eventually, testRedis } from '../../support/cache.js';
 import { CaptureLogger } from '../../support/capture-logger.js';
 import { createTestSchema, type TestSchema } from '../../support/postgres.js';
 import { uniqueName } from '../../support/services.js';
@@ -45,9 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await schema.drop();
-  const keys = await redis.keys(`${namespace}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await disposeCaches(redis, namespace, []);
 });
 
 describe('write-behind entries that can never be written', () => {

@@ -4,32 +4,20 @@ import { CacheManager } from '../../../src/cache/cache-manager.js';
 import { RedisTier } from '../../../src/cache/redis/redis-tier.js';
 import { type WriteBehindOp, WriteBehindQueue } from '../../../src/cache/redis/write-behind.js';
 import { UnavailableError } from '../../../src/errors.js';
-import { eventually, testRedis } from '../../support/cache.js';
+import { disposeCaches, eventually, testRedis } from '../../support/cache.js';
 import { bundleScript, startWorker } from '../../support/fork-ts.js';
 import { createTestSchema, type TestSchema } from '../../support/postgres.js';
 import { databaseUrl, redisUrl, uniqueName } from '../../support/services.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
-
-interface Item {
-  id: number;
-  value: number;
-}
+import { applyItems, type Item } from '../../support/write-behind-items.js';
 
 let schema: TestSchema;
 let redis: Redis;
 const namespace = uniqueName('wb');
 
-async function applyBatch(ops: readonly WriteBehindOp<Item, number>[]): Promise<void> {
-  for (const op of ops) {
-    if (op.op === 'upsert') {
-      await schema.sql(
-        'INSERT INTO items (id, value) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value',
-        [op.value.id, op.value.value],
-      );
-    } else {
-      await schema.sql('DELETE FROM items WHERE id = $1', [op.id]);
-    }
-  }
+/** The batch write the queue flushes to (one transaction, as a backend's). */
+function applyBatch(ops: readonly WriteBehindOp<Item, number>[]): Promise<void> {
+  return applyItems(schema.pool, ops);
 }
 
 async function rows(): Promise<Map<number, number>> {
@@ -45,9 +33,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await schema.drop();
-  const keys = await redis.keys(`${namespace}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await disposeCaches(redis, namespace, []);
 });
 
 describe('write-behind through a Redis Stream', () => {
