@@ -64,6 +64,24 @@ describe('CacheManager with Redis', () => {
     expect(tier.calls.get).toBe(5);
   });
 
+  it('coalesces the reads that the callers of a delivered read make at once, instead of sending the first alone', async () => {
+    const writer = manager();
+    const keys = Array.from({ length: 16 }, (_, i) => `d${i}`);
+    for (const [i, key] of keys.entries()) await writer.set(key, i);
+    const tier = countingTier(new RedisTier({ client: redis }));
+    const reader = manager({ l2: tier });
+    // The 16 follow-up reads start while the first read's answer is being handed out:
+    // nothing is in flight, but more reads are coming in this tick, so they go as one MGET.
+    const again = await reader
+      .getMany(['d0'])
+      .then(() => Promise.all(keys.slice(1).map((key) => reader.get(key))));
+    expect(again).toEqual(keys.slice(1).map((_, i) => i + 1));
+    expect(tier.calls.get).toBe(2);
+    // A read made later, in its own tick, still goes out at once.
+    await reader.get('d0-absent');
+    expect(tier.calls.get).toBe(3);
+  });
+
   it('loads N concurrent misses once', async () => {
     const cache = manager();
     let calls = 0;
