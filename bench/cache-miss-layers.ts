@@ -85,9 +85,12 @@ const rows = await interleave(
         const expiresAt = Date.now() + TTL_MS;
         const entry = { value: found, expiresAt, staleUntil: expiresAt, negative: false };
         const text = encodeEntry(entry, richJsonSerializer.serialize(found));
-        runScript(redis, SET_IF_GENERATION, [key, generationKey(key)], [generation ?? '', text, TTL_MS]).catch(
-          ignore,
-        );
+        runScript(
+          redis,
+          SET_IF_GENERATION,
+          [key, generationKey(key)],
+          [generation ?? '', text, TTL_MS],
+        ).catch(ignore);
         return found;
       },
     ],

@@ -40,11 +40,11 @@ export async function measure(
   const seconds = options.seconds ?? benchSeconds();
   const warmup = options.warmupSeconds ?? seconds / 4;
   await runFor(warmup, concurrency, operation, undefined);
-  const latencies: number[] = [];
+  const log = new LatencyLog();
   const started = process.hrtime.bigint();
-  const operations = await runFor(seconds, concurrency, operation, latencies);
+  const operations = await runFor(seconds, concurrency, operation, log);
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
-  latencies.sort((a, b) => a - b);
+  const latencies = log.sorted();
   const percentile = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
   return {
@@ -58,11 +58,35 @@ export async function measure(
   };
 }
 
+/**
+ * Latencies in microseconds, kept unboxed. A plain array of numbers sorted with a comparator
+ * boxed every element: megabytes of garbage left for the next workload's garbage collector,
+ * which slowed the workload measured after it by up to a fifth (docs/benchmarks.md).
+ */
+class LatencyLog {
+  #values = new Float64Array(1 << 16);
+  size = 0;
+
+  push(micros: number): void {
+    if (this.size === this.#values.length) {
+      const grown = new Float64Array(this.#values.length * 2);
+      grown.set(this.#values);
+      this.#values = grown;
+    }
+    this.#values[this.size++] = micros;
+  }
+
+  /** The values in ascending order (a numeric sort in place, no comparator). */
+  sorted(): Float64Array {
+    return this.#values.subarray(0, this.size).sort();
+  }
+}
+
 async function runFor(
   seconds: number,
   concurrency: number,
   operation: (worker: number, iteration: number) => Promise<unknown>,
-  latencies: number[] | undefined,
+  latencies: LatencyLog | undefined,
 ): Promise<number> {
   const deadline = performance.now() + seconds * 1000;
   let operations = 0;
@@ -138,7 +162,7 @@ export async function interleave(
   /** Calls per turn, timed together: sub-microsecond operations cost less than reading the clock. */
   batch = 1,
 ): Promise<InterleavedResult[]> {
-  const latencies = workloads.map(() => [] as number[]);
+  const latencies = workloads.map(() => new LatencyLog());
   const run = async (budgetSeconds: number, record: boolean) => {
     const deadline = performance.now() + budgetSeconds * 1000;
     let iteration = 0;
@@ -155,8 +179,8 @@ export async function interleave(
   };
   await run(seconds / 5, false);
   await run(seconds, true);
-  const summaries = latencies.map((values) => {
-    const sorted = [...values].sort((a, b) => a - b);
+  const summaries = latencies.map((log) => {
+    const sorted = log.sorted();
     const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
     return {
       mean: sorted.reduce((sum, v) => sum + v, 0) / Math.max(1, sorted.length),
@@ -169,7 +193,7 @@ export async function interleave(
     const own = summaries[index]!;
     return {
       name,
-      calls: latencies[index]!.length * batch,
+      calls: latencies[index]!.size * batch,
       meanMicros: own.mean,
       p50Micros: own.p50,
       p99Micros: own.p99,
