@@ -32,6 +32,7 @@ import { defineEntity } from '../src/repository/entity.js';
 import { Widget } from '../src/testing/conformance.js';
 import { createTestSchema } from '../test/support/postgres.js';
 import { benchSeconds, interleave, interleavedTable, type Measurement, machine, measure } from './harness.js';
+import { minimalCoalescer } from './minimal-coalescer.js';
 import { typicalRow as row } from './typical-row.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -160,6 +161,7 @@ async function l2(): Promise<void> {
     },
   });
   for (let i = 0; i < KEYS; i++) await bento.set({ key: `k${i}`, value: row(i), ttl: '1h' });
+  const minimalRead = minimalCoalescer(redis);
   await interleavedSection('L2 hit, concurrency 1', [
     [
       'raw ioredis GET + JSON.parse',
@@ -175,6 +177,10 @@ async function l2(): Promise<void> {
     ],
     ['reposit CacheManager.get (L2 hit)', (w, i) => cache.get(`k${pick(i, w)}`)],
     ['bentocache get (L2 hit)', (w, i) => bento.get({ key: `k${pick(i, w)}` })],
+    [
+      'for reference: a minimal coalescer (MGETs of 16 + JSON.parse, nothing else)',
+      (w, i) => minimalRead(`${namespace}:raw:${pick(i, w)}`),
+    ],
   ]);
   // Signing against its own unsigned twin, so the ratio is the overhead of the HMAC alone.
   await interleavedSection('L2 hit, signed against unsigned values, concurrency 1', [
