@@ -290,6 +290,19 @@ export class ConnectionManager implements SqlExecutor {
     return this.#closing;
   }
 
+  /**
+   * Whether a read may go to a replica: false when no replicas are configured, so every
+   * read is served by the primary.
+   *
+   * @example
+   * ```ts
+   * new ConnectionManager({ primary: { connectionString } }).mayReadFromReplicas(); // false
+   * ```
+   */
+  mayReadFromReplicas(): boolean {
+    return this.#replicas.length > 0;
+  }
+
   /** Counts a unit of work in, so that close() can wait for it; refused once closing. */
   #enter(): void {
     if (this.#closing) throw new UnavailableError('The ConnectionManager is closed');

@@ -102,4 +102,9 @@ export interface SqlExecutor {
   ): Promise<SqlResult<R>>;
   /** Runs `fn` in a transaction (a savepoint when one is already open). */
   transaction<R>(fn: () => Promise<R>, options?: TransactionOptions): Promise<R>;
+  /**
+   * Whether a read may be served by a replica (false when every read goes to the primary).
+   * Left out, a caller assumes it may.
+   */
+  mayReadFromReplicas?(): boolean;
 }

@@ -4,9 +4,10 @@ const storage = new AsyncLocalStorage<true>();
 
 /**
  * Runs `fn` so that every read it makes (in any function it calls) is served by the
- * primary, never by a replica. A repository with a cache loads its misses this way:
- * a replica may not have replayed the write that just invalidated the key, and a value
- * loaded from it would be cached as fresh, in every tier, until the next write or the TTL.
+ * primary, never by a replica. A repository with a cache loads its misses this way
+ * whenever its backend may read from a replica (`Backend.mayReadFromReplicas`): a replica
+ * may not have replayed the write that just invalidated the key, and a value loaded from
+ * it would be cached as fresh, in every tier, until the next write or the TTL.
  *
  * @example
  * ```ts

@@ -56,6 +56,14 @@ export interface Backend<T extends object, ID> {
    * entries, commit or roll back together. Backends without transactions run `fn` as is.
    */
   runInTransaction?<R>(fn: () => Promise<R>): Promise<R>;
+  /**
+   * Whether a read through this backend may be served by a replica that lags behind the
+   * primary. When it may (or a backend leaves this out), a repository with a cache loads
+   * its misses under `withPrimaryReads`, so nothing older than a committed write is cached;
+   * when it returns false the load runs as it is, without entering that context (which
+   * on Node 20 turns on async hooks for the whole process, a cost on every promise).
+   */
+  mayReadFromReplicas?(): boolean;
   /** Releases what the backend holds (not the user's own clients). */
   close?(): Promise<void>;
 }

@@ -92,6 +92,11 @@ export class JsonFileBackend<L extends object, LID> implements Backend<L, LID> {
     });
   }
 
+  /** Never: one file. */
+  mayReadFromReplicas(): boolean {
+    return false;
+  }
+
   async findByIds(ids: readonly LID[]): Promise<L[]> {
     const rows = await this.#rows();
     return ids.flatMap((id) => {

@@ -529,6 +529,14 @@ export class LegacyAdapter<L extends object, T extends object, ID, LID> implemen
     return this.#writer.atomic(['legacy', 'new'], fn);
   }
 
+  /** Whether either backend may read from a replica (one that cannot tell is taken to). */
+  mayReadFromReplicas(): boolean {
+    return (
+      this.#legacyBackend.mayReadFromReplicas?.() !== false ||
+      this.#targetBackend.mayReadFromReplicas?.() !== false
+    );
+  }
+
   /** Stops the outbox timer and closes both backends. */
   async close(): Promise<void> {
     await this.#writer.close();

@@ -151,6 +151,11 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     return true;
   }
 
+  /** Never: one copy of the data, in this process. */
+  mayReadFromReplicas(): boolean {
+    return false;
+  }
+
   async runInTransaction<R>(fn: () => Promise<R>): Promise<R> {
     const outer = currentTransaction();
     if (outer?.owner === this) return fn();

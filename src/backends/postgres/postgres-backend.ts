@@ -153,6 +153,19 @@ export class PostgresBackend<T extends object, ID = unknown> implements Backend<
   }
 
   /**
+   * Whether reads may be served by a replica: asks the executor (a `ConnectionManager`
+   * says false without replicas); an executor that cannot tell is taken to say yes.
+   *
+   * @example
+   * ```ts
+   * new PostgresBackend(db, { entity: User, table: 'users' }).mayReadFromReplicas();
+   * ```
+   */
+  mayReadFromReplicas(): boolean {
+    return this.#executor.mayReadFromReplicas?.() ?? true;
+  }
+
+  /**
    * The entities with these ids (absent and soft-deleted ones are left out), with one
    * named prepared statement whatever the number of ids.
    *

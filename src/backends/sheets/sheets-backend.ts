@@ -275,6 +275,11 @@ export class SheetsBackend<T extends object, ID = unknown> implements Backend<T,
     return this.#planner.visible(row);
   }
 
+  /** Never: every read goes to the spreadsheet itself. */
+  mayReadFromReplicas(): boolean {
+    return false;
+  }
+
   async findByIds(ids: readonly ID[]): Promise<T[]> {
     const snapshot = await this.#snapshot();
     const found: T[] = [];

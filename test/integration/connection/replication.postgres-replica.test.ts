@@ -209,6 +209,25 @@ describe('primary reads', () => {
   });
 });
 
+describe('whether reads may reach a replica', () => {
+  it('a manager with replicas and its backends say they may; one without says they may not', () => {
+    const Item = defineEntity({ name: 'item', schema: z.object({ id: z.number().int() }), id: 'id' });
+    const { db: withReplicas } = manager();
+    const { db: primaryOnly } = manager({ replicas: [] });
+    expect(withReplicas.mayReadFromReplicas()).toBe(true);
+    expect(primaryOnly.mayReadFromReplicas()).toBe(false);
+    const backend = (db: ConnectionManager) => new PostgresBackend(db, { entity: Item, table: 'items' });
+    expect(backend(withReplicas).mayReadFromReplicas()).toBe(true);
+    expect(backend(primaryOnly).mayReadFromReplicas()).toBe(false);
+    // An executor that cannot tell is taken to say yes, so cache misses stay on the primary.
+    const opaque = {
+      query: withReplicas.query.bind(withReplicas),
+      transaction: withReplicas.transaction.bind(withReplicas),
+    };
+    expect(new PostgresBackend(opaque, { entity: Item, table: 'items' }).mayReadFromReplicas()).toBe(true);
+  });
+});
+
 describe('replica health', () => {
   it('takes a lagging replica out of rotation and puts it back when it has caught up', async () => {
     const { db, logger } = manager({ maxReplicaLagMs: 300 });

@@ -8,6 +8,7 @@ import {
   type EntityCache,
   type EntityType,
   MemoryBackend,
+  primaryReadsRequired,
   ValidationError,
   withContext,
 } from '../../../src/index.js';
@@ -252,5 +253,60 @@ describe('BaseRepository', () => {
     await repo.warm([1, 2, 3, 4, 5], ({ done }) => progress.push(done), 2);
     expect(loaded).toEqual([1, 2, 3, 4, 5]);
     expect(progress).toEqual([2, 4, 5]);
+  });
+
+  describe('loads for the cache', () => {
+    const passThrough: EntityCache<Note, number> = {
+      getByIds: async (ids, load) => {
+        const values = await load(ids);
+        return ids.map((id) => values.get(id) ?? null);
+      },
+      getQuery: (_key, load) => load(),
+      afterCommit: async () => {},
+    };
+
+    /** A memory backend that says what `mayReadFromReplicas` says, and records whether each read was asked to use the primary. */
+    function recordingBackend(mayReadFromReplicas: boolean | undefined) {
+      const backend = new MemoryBackend(Note);
+      const asked: Record<string, boolean[]> = { findByIds: [], find: [], count: [] };
+      for (const method of ['findByIds', 'find', 'count'] as const) {
+        const original = backend[method].bind(backend) as (...args: unknown[]) => Promise<unknown>;
+        (backend as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+          asked[method]!.push(primaryReadsRequired());
+          return original(...args);
+        };
+      }
+      (backend as unknown as Record<string, unknown>).mayReadFromReplicas =
+        mayReadFromReplicas === undefined ? undefined : () => mayReadFromReplicas;
+      return { backend, asked };
+    }
+
+    async function readEverything(repo: Pick<BaseRepository<Note, number>, 'getById' | 'list' | 'count'>) {
+      await repo.getById(1);
+      await repo.list({ where: { title: 'a' } });
+      await repo.count({ title: 'a' });
+    }
+
+    it('read from the primary when the backend may read from replicas, or cannot tell', async () => {
+      for (const answer of [true, undefined]) {
+        const { backend, asked } = recordingBackend(answer);
+        const repo = new BaseRepository({ entity: Note, backend, cache: passThrough });
+        await repo.create({ title: 'a', body: '' });
+        await readEverything(repo);
+        expect(asked).toEqual({ findByIds: [true], find: [true], count: [true] });
+      }
+    });
+
+    it('run as they are when no read of the backend can reach a replica', async () => {
+      const { backend, asked } = recordingBackend(false);
+      const repo = new BaseRepository({ entity: Note, backend, cache: passThrough });
+      await repo.create({ title: 'a', body: '' });
+      await readEverything(repo);
+      expect(asked).toEqual({ findByIds: [false], find: [false], count: [false] });
+    });
+
+    it('the built-in single-copy backends say so', () => {
+      expect(new MemoryBackend(Note).mayReadFromReplicas()).toBe(false);
+    });
   });
 });
