@@ -459,7 +459,8 @@ export class BaseRepository<T extends object, ID = unknown, C = T> implements Re
    * invalidated it, and replicas may lag: so the load reads from the primary
    * (`withPrimaryReads`) — unless the backend says no read of it can reach a replica. Then
    * the context is skipped: entering it turns on async hooks for the whole process on
-   * Node 20, which made every later promise slower (an L1-hit `getById` 0.5 → 0.9 µs).
+   * Node 20, which made every later promise slower (an L1-hit `getById` 148 → 259 ns,
+   * bench/async-hooks-cost.ts).
    */
   #loadForCache<R>(load: () => Promise<R>): Promise<R> {
     return this.backend.mayReadFromReplicas?.() === false ? load() : withPrimaryReads(load);
