@@ -60,21 +60,21 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
   }
 
   async insertMany(rows: readonly Partial<T>[]): Promise<T[]> {
-    const staged = new Map(this.#rows);
-    const created: Row[] = [];
+    // The new rows are staged apart and checked against the stored ones and each other,
+    // then added: copying the whole store per insert made n inserts cost O(n²).
+    const staged = new Map<unknown, Row>();
     let nextId = this.#nextId;
     for (const input of rows) {
       const row = structuredClone(input) as Row;
       if (row[this.#idField] === undefined) row[this.#idField] = this.#generateId(nextId++);
       else if (this.#numericId && typeof row[this.#idField] === 'number')
         nextId = Math.max(nextId, (row[this.#idField] as number) + 1);
-      this.#checkUnique(staged, row, undefined);
+      this.#checkUnique(row, undefined, staged);
       staged.set(this.#key(row[this.#idField]), row);
-      created.push(row);
     }
-    this.#rows = staged;
+    for (const [key, row] of staged) this.#rows.set(key, row);
     this.#nextId = nextId;
-    return created.map((row) => structuredClone(row) as T);
+    return [...staged.values()].map((row) => structuredClone(row) as T);
   }
 
   async findByIds(ids: readonly ID[]): Promise<T[]> {
@@ -118,7 +118,7 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     }
     const next: Row = { ...current, ...(structuredClone(patch) as Row) };
     if (versionField) next[versionField] = (current[versionField] as number) + 1;
-    this.#checkUnique(this.#rows, next, key);
+    this.#checkUnique(next, key);
     this.#rows.set(key, next);
     return structuredClone(next) as T;
   }
@@ -136,7 +136,7 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     const { versionField, createdAtField } = this.#entity;
     if (versionField) next[versionField] = (current[versionField] as number) + 1;
     if (createdAtField) next[createdAtField] = current[createdAtField];
-    this.#checkUnique(this.#rows, next, key);
+    this.#checkUnique(next, key);
     this.#rows.set(key, next);
     return structuredClone(next) as T;
   }
@@ -195,9 +195,10 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     );
   }
 
-  #checkUnique(rows: Map<unknown, Row>, row: Row, ownKey: unknown): void {
+  /** Throws DuplicateError when the row clashes with a stored row or one of `staged` (rows being inserted with it). */
+  #checkUnique(row: Row, ownKey: unknown, staged?: ReadonlyMap<unknown, Row>): void {
     const key = this.#key(row[this.#idField]);
-    if (ownKey === undefined && rows.has(key)) {
+    if (ownKey === undefined && (this.#rows.has(key) || staged?.has(key))) {
       throw new DuplicateError(`${this.#entity.name} ${String(row[this.#idField])} already exists`, {
         entity: this.#entity.name,
         id: row[this.#idField],
@@ -207,14 +208,16 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     }
     for (const fields of this.#unique) {
       if (fields.some((field) => row[field] === null || row[field] === undefined)) continue;
-      for (const [otherKey, other] of rows) {
-        if (otherKey === (ownKey ?? key) || !this.#visible(other)) continue;
-        if (fields.every((field) => sameValue(other[field], row[field]))) {
-          throw new DuplicateError(`${this.#entity.name} with this ${fields.join(', ')} already exists`, {
-            entity: this.#entity.name,
-            constraint: `unique(${fields.join(', ')})`,
-            columns: fields,
-          });
+      for (const rows of staged ? [this.#rows, staged] : [this.#rows]) {
+        for (const [otherKey, other] of rows) {
+          if (otherKey === (ownKey ?? key) || !this.#visible(other)) continue;
+          if (fields.every((field) => sameValue(other[field], row[field]))) {
+            throw new DuplicateError(`${this.#entity.name} with this ${fields.join(', ')} already exists`, {
+              entity: this.#entity.name,
+              constraint: `unique(${fields.join(', ')})`,
+              columns: fields,
+            });
+          }
         }
       }
     }
