@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import {
   currentTransaction,
@@ -39,7 +40,13 @@ type Row = Record<string, unknown>;
  */
 export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
   readonly kind = 'memory';
-  #rows = new Map<unknown, Row>();
+  readonly #rows = new Map<unknown, Row>();
+  /**
+   * The open transaction's undo log: each key it changed and the row the key held before
+   * (undefined: none). Its own async context, so writes made inside another backend's
+   * transaction nested in this one's are still logged.
+   */
+  readonly #undo = new AsyncLocalStorage<Map<unknown, Row | undefined>>();
   readonly #entity: Entity;
   readonly #unique: readonly (readonly string[])[];
   readonly #idField: string;
@@ -72,7 +79,7 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
       this.#checkUnique(row, undefined, staged);
       staged.set(this.#key(row[this.#idField]), row);
     }
-    for (const [key, row] of staged) this.#rows.set(key, row);
+    for (const [key, row] of staged) this.#store(key, row);
     this.#nextId = nextId;
     return [...staged.values()].map((row) => structuredClone(row) as T);
   }
@@ -119,7 +126,7 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     const next: Row = { ...current, ...(structuredClone(patch) as Row) };
     if (versionField) next[versionField] = (current[versionField] as number) + 1;
     this.#checkUnique(next, key);
-    this.#rows.set(key, next);
+    this.#store(key, next);
     return structuredClone(next) as T;
   }
 
@@ -128,7 +135,7 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     const key = this.#key(input[this.#idField]);
     const current = this.#rows.get(key);
     if (!current || !this.#visible(current)) {
-      if (current) this.#rows.delete(key);
+      if (current) this.#remove(key);
       const [created] = await this.insertMany([row]);
       return created!;
     }
@@ -137,7 +144,7 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     if (versionField) next[versionField] = (current[versionField] as number) + 1;
     if (createdAtField) next[createdAtField] = current[createdAtField];
     this.#checkUnique(next, key);
-    this.#rows.set(key, next);
+    this.#store(key, next);
     return structuredClone(next) as T;
   }
 
@@ -146,8 +153,8 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     const current = this.#rows.get(key);
     if (!current || !this.#visible(current)) return false;
     const softDelete = this.#entity.softDeleteField;
-    if (softDelete) this.#rows.set(key, { ...current, [softDelete]: new Date() });
-    else this.#rows.delete(key);
+    if (softDelete) this.#store(key, { ...current, [softDelete]: new Date() });
+    else this.#remove(key);
     return true;
   }
 
@@ -159,7 +166,9 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
   async runInTransaction<R>(fn: () => Promise<R>): Promise<R> {
     const outer = currentTransaction();
     if (outer?.owner === this) return fn();
-    const snapshot = new Map(this.#rows);
+    // An undo log of the keys the transaction changes, not a copy of the store: a copy per
+    // transaction made every audited or hooked write O(n).
+    const undo = new Map<unknown, Row | undefined>();
     const nextId = this.#nextId;
     const committed: (() => void | Promise<void>)[] = [];
     const rolledBack: (() => void | Promise<void>)[] = [];
@@ -170,15 +179,34 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     };
     let result: R;
     try {
-      result = await runInTransactionScope(scope, fn);
+      result = await this.#undo.run(undo, () => runInTransactionScope(scope, fn));
     } catch (error) {
-      this.#rows = snapshot;
+      for (const [key, before] of undo) {
+        if (before === undefined) this.#rows.delete(key);
+        else this.#rows.set(key, before);
+      }
       this.#nextId = nextId;
       for (const callback of rolledBack) await callback();
       throw error;
     }
     for (const callback of committed) await callback();
     return result;
+  }
+
+  #store(key: unknown, row: Row): void {
+    this.#remember(key);
+    this.#rows.set(key, row);
+  }
+
+  #remove(key: unknown): void {
+    this.#remember(key);
+    this.#rows.delete(key);
+  }
+
+  /** Inside a transaction of this backend, notes what the key held before its first change. */
+  #remember(key: unknown): void {
+    const undo = this.#undo.getStore();
+    if (undo !== undefined && !undo.has(key)) undo.set(key, this.#rows.get(key));
   }
 
   #generateId(next: number): unknown {
