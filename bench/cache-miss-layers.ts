@@ -10,18 +10,14 @@
  * 127.0.0.1:5432). Prints a Markdown table.
  */
 import { Redis } from 'ioredis';
-import { z } from 'zod';
-import { PostgresBackend } from '../src/backends/postgres/index.js';
 import { encodeEntry } from '../src/cache/cache-entry.js';
 import { CacheManager } from '../src/cache/cache-manager.js';
 import { generationKey } from '../src/cache/keys.js';
 import { RedisTier } from '../src/cache/redis/redis-tier.js';
 import { runScript, SET_IF_GENERATION } from '../src/cache/redis/scripts.js';
 import { richJsonSerializer } from '../src/cache/serializer.js';
-import { ConnectionManager } from '../src/connection/index.js';
 import { BaseRepository } from '../src/repository/base-repository.js';
-import { defineEntity } from '../src/repository/entity.js';
-import { createTestSchema } from '../test/support/postgres.js';
+import { Account, accountTable } from './account-table.js';
 import { benchSeconds, interleave, interleavedTable, machine } from './harness.js';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -30,20 +26,7 @@ const namespace = `bench_miss_layers_${process.pid}`;
 const ROWS = 400_000;
 const TTL_MS = 60_000;
 
-const Account = defineEntity({
-  name: 'account',
-  schema: z.object({ id: z.number().int(), email: z.string(), name: z.string(), version: z.number().int() }),
-  id: 'id',
-  version: 'version',
-});
-
-const schema = await createTestSchema('bench_miss_layers');
-await schema.sql(`
-  create table accounts (id integer primary key, email text not null, name text not null, version integer not null);
-  insert into accounts select i, 'u' || i || '@example.com', 'user ' || i, 1 from generate_series(1, ${ROWS}) as i;
-  analyze accounts;`);
-const connections = new ConnectionManager({ primary: { connectionString: databaseUrl, max: 4 } });
-const backend = new PostgresBackend(connections, { entity: Account, table: 'accounts', schema: schema.name });
+const { schema, connections, backend } = await accountTable('bench_miss_layers', databaseUrl, ROWS);
 const uncached = new BaseRepository({ entity: Account, backend });
 const redis = new Redis(redisUrl);
 const cache = new CacheManager({ namespace, l2: new RedisTier({ client: redis }) });

@@ -21,16 +21,12 @@ import { redisDriver } from 'bentocache/drivers/redis';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import pg from 'pg';
-import { z } from 'zod';
 import { MemoryBackend } from '../src/backends/memory/memory-backend.js';
-import { PostgresBackend } from '../src/backends/postgres/index.js';
 import { CacheManager } from '../src/cache/cache-manager.js';
 import { RedisTier } from '../src/cache/redis/redis-tier.js';
-import { ConnectionManager } from '../src/connection/index.js';
 import { BaseRepository } from '../src/repository/base-repository.js';
-import { defineEntity } from '../src/repository/entity.js';
 import { Widget } from '../src/testing/conformance.js';
-import { createTestSchema } from '../test/support/postgres.js';
+import { Account, accountTable } from './account-table.js';
 import { benchSeconds, interleave, interleavedTable, type Measurement, machine, measure } from './harness.js';
 import { minimalCoalescer } from './minimal-coalescer.js';
 import { typicalRow as row } from './typical-row.js';
@@ -200,13 +196,6 @@ async function l2(): Promise<void> {
   redis.disconnect();
 }
 
-const Account = defineEntity({
-  name: 'account',
-  schema: z.object({ id: z.number().int(), email: z.string(), name: z.string(), version: z.number().int() }),
-  id: 'id',
-  version: 'version',
-});
-
 /**
  * A miss against the issue's baseline, the uncached `getById`: the same repository over the
  * same PostgreSQL table, once without a cache and once with L1 + L2 where every id is new
@@ -214,17 +203,7 @@ const Account = defineEntity({
  */
 async function miss(): Promise<void> {
   const MISS_ROWS = 400_000;
-  const schema = await createTestSchema('bench_miss');
-  await schema.sql(`
-    create table accounts (id integer primary key, email text not null, name text not null, version integer not null);
-    insert into accounts select i, 'u' || i || '@example.com', 'user ' || i, 1 from generate_series(1, ${MISS_ROWS}) as i;
-    analyze accounts;`);
-  const connections = new ConnectionManager({ primary: { connectionString: databaseUrl, max: 4 } });
-  const backend = new PostgresBackend(connections, {
-    entity: Account,
-    table: 'accounts',
-    schema: schema.name,
-  });
+  const { schema, connections, backend } = await accountTable('bench_miss', databaseUrl, MISS_ROWS);
   const uncached = new BaseRepository({ entity: Account, backend });
   const redis = new Redis(redisUrl);
   const cache = new CacheManager({ namespace: `${namespace}m`, l2: new RedisTier({ client: redis }) });
