@@ -12,6 +12,7 @@ import { applyQuery, matches } from '../../repository/condition-evaluator.js';
 import type { Entity } from '../../repository/entity.js';
 import { fieldKind } from '../../repository/field-kind.js';
 import type { BackendQuery, Condition } from '../../repository/query.js';
+import { UniqueIndex } from './unique-index.js';
 
 /** Options of {@link MemoryBackend}. */
 export interface MemoryBackendOptions<T> {
@@ -49,6 +50,8 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
   readonly #undo = new AsyncLocalStorage<Map<unknown, Row | undefined>>();
   readonly #entity: Entity;
   readonly #unique: readonly (readonly string[])[];
+  /** The visible rows under each unique constraint. */
+  readonly #uniqueIndex: UniqueIndex;
   readonly #idField: string;
   readonly #numericId: boolean;
   #nextId = 1;
@@ -57,6 +60,7 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     this.#entity = entity as unknown as Entity;
     this.#idField = entity.idField;
     this.#unique = options.unique ?? [];
+    this.#uniqueIndex = new UniqueIndex(this.#unique);
     const kind = fieldKind(entity.fieldSchema(entity.idField));
     this.#numericId = kind === 'number' || kind === 'bigint';
   }
@@ -70,14 +74,17 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
     // The new rows are staged apart and checked against the stored ones and each other,
     // then added: copying the whole store per insert made n inserts cost O(n²).
     const staged = new Map<unknown, Row>();
+    const stagedIndex = new UniqueIndex(this.#unique);
     let nextId = this.#nextId;
     for (const input of rows) {
       const row = structuredClone(input) as Row;
       if (row[this.#idField] === undefined) row[this.#idField] = this.#generateId(nextId++);
       else if (this.#numericId && typeof row[this.#idField] === 'number')
         nextId = Math.max(nextId, (row[this.#idField] as number) + 1);
-      this.#checkUnique(row, undefined, staged);
-      staged.set(this.#key(row[this.#idField]), row);
+      this.#checkUnique(row, undefined, staged, stagedIndex);
+      const key = this.#key(row[this.#idField]);
+      staged.set(key, row);
+      if (this.#visible(row)) stagedIndex.add(key, row);
     }
     for (const [key, row] of staged) this.#store(key, row);
     this.#nextId = nextId;
@@ -182,8 +189,7 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
       result = await this.#undo.run(undo, () => runInTransactionScope(scope, fn));
     } catch (error) {
       for (const [key, before] of undo) {
-        if (before === undefined) this.#rows.delete(key);
-        else this.#rows.set(key, before);
+        this.#write(key, before);
       }
       this.#nextId = nextId;
       for (const callback of rolledBack) await callback();
@@ -195,12 +201,24 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
 
   #store(key: unknown, row: Row): void {
     this.#remember(key);
-    this.#rows.set(key, row);
+    this.#write(key, row);
   }
 
   #remove(key: unknown): void {
     this.#remember(key);
-    this.#rows.delete(key);
+    this.#write(key, undefined);
+  }
+
+  /** Puts a row under a key (undefined: none), keeping the unique index in step. */
+  #write(key: unknown, row: Row | undefined): void {
+    const before = this.#rows.get(key);
+    if (before !== undefined && this.#visible(before)) this.#uniqueIndex.remove(key, before);
+    if (row === undefined) {
+      this.#rows.delete(key);
+      return;
+    }
+    this.#rows.set(key, row);
+    if (this.#visible(row)) this.#uniqueIndex.add(key, row);
   }
 
   /** Inside a transaction of this backend, notes what the key held before its first change. */
@@ -224,7 +242,12 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
   }
 
   /** Throws DuplicateError when the row clashes with a stored row or one of `staged` (rows being inserted with it). */
-  #checkUnique(row: Row, ownKey: unknown, staged?: ReadonlyMap<unknown, Row>): void {
+  #checkUnique(
+    row: Row,
+    ownKey: unknown,
+    staged?: ReadonlyMap<unknown, Row>,
+    stagedIndex?: UniqueIndex,
+  ): void {
     const key = this.#key(row[this.#idField]);
     if (ownKey === undefined && (this.#rows.has(key) || staged?.has(key))) {
       throw new DuplicateError(`${this.#entity.name} ${String(row[this.#idField])} already exists`, {
@@ -234,20 +257,13 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
         columns: [this.#idField],
       });
     }
-    for (const fields of this.#unique) {
-      if (fields.some((field) => row[field] === null || row[field] === undefined)) continue;
-      for (const rows of staged ? [this.#rows, staged] : [this.#rows]) {
-        for (const [otherKey, other] of rows) {
-          if (otherKey === (ownKey ?? key) || !this.#visible(other)) continue;
-          if (fields.every((field) => sameValue(other[field], row[field]))) {
-            throw new DuplicateError(`${this.#entity.name} with this ${fields.join(', ')} already exists`, {
-              entity: this.#entity.name,
-              constraint: `unique(${fields.join(', ')})`,
-              columns: fields,
-            });
-          }
-        }
-      }
+    const fields = this.#uniqueIndex.clash(row, ownKey ?? key) ?? stagedIndex?.clash(row, ownKey ?? key);
+    if (fields !== undefined) {
+      throw new DuplicateError(`${this.#entity.name} with this ${fields.join(', ')} already exists`, {
+        entity: this.#entity.name,
+        constraint: `unique(${fields.join(', ')})`,
+        columns: fields,
+      });
     }
   }
 
@@ -263,9 +279,4 @@ export class MemoryBackend<T extends object, ID> implements Backend<T, ID> {
   #key(id: unknown): unknown {
     return id instanceof Date ? id.getTime() : id;
   }
-}
-
-function sameValue(left: unknown, right: unknown): boolean {
-  if (left instanceof Date && right instanceof Date) return left.getTime() === right.getTime();
-  return left === right;
 }

@@ -53,4 +53,32 @@ describe('memory backend transactions', () => {
     });
     expect(backend.size).toBe(1);
   });
+
+  it('unique values follow every change: freed by a delete, an update or a rollback, taken by an update', async () => {
+    const { widgets } = setup();
+    await widgets.create(widget('a'));
+    await widgets.create(widget('b'));
+    await expect(widgets.update('b', { email: 'a@example.com' })).rejects.toMatchObject({
+      code: 'E_DUPLICATE',
+    });
+    await widgets.update('a', { email: 'moved@example.com' });
+    await widgets.update('b', { email: 'a@example.com' }); // freed by the update of a
+    await expect(widgets.create(widget('c', 'moved@example.com'))).rejects.toMatchObject({
+      code: 'E_DUPLICATE',
+    });
+    await widgets.delete('a');
+    await widgets.create(widget('c', 'moved@example.com')); // freed by the delete
+    await expect(
+      widgets.transaction(async () => {
+        await widgets.update('c', { email: 'tx@example.com' });
+        await widgets.create(widget('d', 'moved@example.com'));
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    // The rollback gave moved@ back to c and freed tx@.
+    await expect(widgets.create(widget('e', 'moved@example.com'))).rejects.toMatchObject({
+      code: 'E_DUPLICATE',
+    });
+    await widgets.create(widget('e', 'tx@example.com'));
+  });
 });
