@@ -35,7 +35,7 @@ export class GuardedRemote {
   #readKeys = 0;
   /** Tier reads sent and not yet settled. */
   #inFlight = 0;
-  /** Set from a delivery until the next tick, while the callers it resumed may read again. */
+  /** Set from the delivery of a batch shared by several callers until the next tick, while they may read again. */
   #delivering = false;
   readonly #endDelivering = () => {
     this.#delivering = false;
@@ -86,11 +86,11 @@ export class GuardedRemote {
   readBatched(keys: readonly string[], deliver: BatchedDelivery): void {
     // With nothing in flight there is no round trip to share: the read goes out now, and
     // the reads that arrive while it is out are coalesced behind it. Not while an answer
-    // is being handed out, though: its callers read again in this same tick, and sending
-    // the first of them alone cost a third of all MGETs at 32 callers (1 + 16 + 15 keys
-    // where 16 + 16 do; docs/benchmarks.md).
+    // shared by several callers is being handed out, though: they read again in this same
+    // tick, and sending the first of them alone cost a third of all MGETs at 32 callers
+    // (1 + 16 + 15 keys where 16 + 16 do; docs/benchmarks.md).
     if (this.#inFlight === 0 && this.#reads.length === 0 && !this.#delivering) {
-      this.#send(keys, deliver);
+      this.#send(keys, deliver, false);
       return;
     }
     if (this.#reads.length === 0) process.nextTick(() => this.#flushReads());
@@ -110,17 +110,20 @@ export class GuardedRemote {
       for (const read of batch) for (const key of read.keys) all.push(key);
       keys = all;
     }
+    if (batch.length === 1) {
+      this.#send(keys, batch[0]!.deliver, false);
+      return;
+    }
     this.#send(
       keys,
-      batch.length === 1
-        ? batch[0]!.deliver
-        : (values) => {
-            let offset = 0;
-            for (const read of batch) {
-              read.deliver(values, offset);
-              offset += read.keys.length;
-            }
-          },
+      (values) => {
+        let offset = 0;
+        for (const read of batch) {
+          read.deliver(values, offset);
+          offset += read.keys.length;
+        }
+      },
+      true,
     );
   }
 
@@ -129,7 +132,7 @@ export class GuardedRemote {
    * written out rather than through `call`: one timer and one reaction on the tier's
    * promise, not three layers of promises.
    */
-  #send(keys: readonly string[], settle: BatchedDelivery): void {
+  #send(keys: readonly string[], settle: BatchedDelivery, shared: boolean): void {
     if (!this.breaker.allow()) {
       this.#counters.l2Skipped++;
       settle(FAILED, 0);
@@ -166,7 +169,7 @@ export class GuardedRemote {
       this.#inFlight--;
       clearTimeout(timer);
       this.breaker.success();
-      if (!this.#delivering) {
+      if (shared && !this.#delivering) {
         this.#delivering = true;
         process.nextTick(this.#endDelivering);
       }
