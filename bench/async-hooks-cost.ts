@@ -14,7 +14,7 @@ import { CacheManager } from '../src/cache/cache-manager.js';
 import { withPrimaryReads } from '../src/context/primary-reads.js';
 import { BaseRepository } from '../src/repository/base-repository.js';
 import { Widget } from '../src/testing/conformance.js';
-import { benchSeconds, machine } from './harness.js';
+import { benchSeconds, machine, median } from './harness.js';
 
 const ROUNDS = 5;
 const seconds = benchSeconds(1);
@@ -37,7 +37,7 @@ async function measureHits(): Promise<number> {
     }
     rounds.push(((performance.now() - started) * 1e6) / calls);
   }
-  return rounds.sort((a, b) => a - b)[Math.floor(ROUNDS / 2)]!;
+  return median(rounds);
 }
 
 const before = await measureHits();

@@ -27,7 +27,14 @@ import { RedisTier } from '../src/cache/redis/redis-tier.js';
 import { BaseRepository } from '../src/repository/base-repository.js';
 import { Widget } from '../src/testing/conformance.js';
 import { Account, accountTable } from './account-table.js';
-import { benchSeconds, interleave, interleavedTable, type Measurement, machine, measure } from './harness.js';
+import {
+  alternatingRounds,
+  benchSeconds,
+  interleave,
+  interleavedTable,
+  machine,
+  type RoundWorkload,
+} from './harness.js';
 import { minimalCoalescer } from './minimal-coalescer.js';
 import { typicalRow as row } from './typical-row.js';
 
@@ -40,40 +47,13 @@ const seconds = benchSeconds(0.5);
 
 const pick = (iteration: number, worker: number) => (iteration * 31 + worker * 7) % KEYS;
 
-type Workload = [name: string, operation: (worker: number, iteration: number) => Promise<unknown>];
-
 const report: string[] = [];
 
-/** Runs the workloads in alternating rounds; the first one is the baseline. */
-async function section(title: string, concurrency: number, workloads: Workload[]): Promise<void> {
-  const runs = new Map<string, Measurement[]>(workloads.map(([name]) => [name, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, operation] of workloads) {
-      runs
-        .get(name)!
-        .push(await measure(name, operation, { concurrency, seconds, warmupSeconds: seconds / 5 }));
-    }
-  }
-  const [baselineName] = workloads[0]!;
-  const baseline = runs.get(baselineName)!;
-  const lines = [
-    `## ${title}`,
-    '',
-    '| workload | median ops/s | median p50 µs | median ratio to baseline (min–max over rounds) |',
-    '| --- | ---: | ---: | ---: |',
-  ];
-  for (const [name] of workloads) {
-    const measured = runs.get(name)!;
-    const ratios = measured.map((m, i) => m.opsPerSecond / baseline[i]!.opsPerSecond).sort((a, b) => a - b);
-    const ops = median(measured.map((m) => m.opsPerSecond));
-    const p50 = median(measured.map((m) => m.p50Micros));
-    const versus =
-      name === baselineName
-        ? 'baseline'
-        : `**${median(ratios).toFixed(2)}x** (${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)})`;
-    lines.push(`| ${name} | ${Math.round(ops).toLocaleString('en-US')} | ${p50.toFixed(0)} | ${versus} |`);
-  }
-  report.push(lines.join('\n'));
+/** Runs the workloads in alternating rounds (see `alternatingRounds`); the first one is the baseline. */
+async function section(title: string, concurrency: number, workloads: RoundWorkload[]): Promise<void> {
+  report.push(
+    `## ${title}\n\n${await alternatingRounds(workloads, { concurrency, rounds: ROUNDS, seconds })}`,
+  );
   console.error(`done: ${title}`);
 }
 
@@ -86,11 +66,6 @@ async function interleavedSection(
   const rows = await interleave(workloads, seconds * ROUNDS, batch);
   report.push(`## ${title}\n\n${interleavedTable(rows)}`);
   console.error(`done: ${title}`);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 async function l1(): Promise<void> {

@@ -107,6 +107,54 @@ async function runFor(
   return operations;
 }
 
+/** A workload of {@link alternatingRounds}: a name and one operation per worker and iteration. */
+export type RoundWorkload = [
+  name: string,
+  operation: (worker: number, iteration: number) => Promise<unknown>,
+];
+
+/**
+ * Measures the workloads in alternating rounds at one concurrency, and renders a Markdown
+ * table: the median throughput and p50 of each, and the median of its per-round throughput
+ * ratio to the first workload (the baseline) with the min–max over rounds, so load from
+ * other processes hits candidate and baseline of a round alike.
+ */
+export async function alternatingRounds(
+  workloads: readonly RoundWorkload[],
+  options: { concurrency: number; rounds: number; seconds: number },
+): Promise<string> {
+  const { concurrency, rounds, seconds } = options;
+  const runs = workloads.map(() => [] as Measurement[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, [name, operation]] of workloads.entries()) {
+      runs[index]!.push(await measure(name, operation, { concurrency, seconds, warmupSeconds: seconds / 5 }));
+    }
+  }
+  const baseline = runs[0]!;
+  const lines = [
+    '| workload | median ops/s | median p50 µs | median ratio to baseline (min–max over rounds) |',
+    '| --- | ---: | ---: | ---: |',
+  ];
+  for (const [index, [name]] of workloads.entries()) {
+    const measured = runs[index]!;
+    const ratios = measured.map((m, i) => m.opsPerSecond / baseline[i]!.opsPerSecond).sort((a, b) => a - b);
+    const ops = median(measured.map((m) => m.opsPerSecond));
+    const p50 = median(measured.map((m) => m.p50Micros));
+    const versus =
+      index === 0
+        ? 'baseline'
+        : `**${median(ratios).toFixed(2)}x** (${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)})`;
+    lines.push(`| ${name} | ${Math.round(ops).toLocaleString('en-US')} | ${p50.toFixed(0)} | ${versus} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The middle value (the upper middle of an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
 /** A ratio line: how the candidate compares with the baseline (throughput). */
 export function ratio(candidate: Measurement, baseline: Measurement): number {
   return candidate.opsPerSecond / baseline.opsPerSecond;

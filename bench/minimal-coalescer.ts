@@ -3,7 +3,8 @@ import type { Redis } from 'ioredis';
 /**
  * A reference point for the concurrency-32 L2 read, not a baseline: the least a coalescing
  * reader can do with the same ioredis client. Reads made in one tick go out as MGETs of at
- * most 16 keys (reposit's batch size) and each value is JSON.parsed; nothing else — no L1,
+ * most 16 keys (reposit's batch size) and each value is parsed (JSON.parse unless told
+ * otherwise); nothing else — no L1,
  * no envelope or TTL, no timeout, breaker or freezing. What reposit pays beyond it is the
  * price of those.
  *
@@ -13,7 +14,10 @@ import type { Redis } from 'ioredis';
  * const row = await read('bench:raw:1');
  * ```
  */
-export function minimalCoalescer(redis: Redis): (key: string) => Promise<unknown> {
+export function minimalCoalescer(
+  redis: Redis,
+  parse: (text: string) => unknown = JSON.parse,
+): (key: string) => Promise<unknown> {
   let queued: { key: string; resolve: (value: unknown) => void; reject: (error: unknown) => void }[] = [];
   const flush = () => {
     const batch = queued;
@@ -24,7 +28,7 @@ export function minimalCoalescer(redis: Redis): (key: string) => Promise<unknown
         (values) => {
           for (let i = 0; i < part.length; i++) {
             const text = values[i];
-            part[i]!.resolve(text == null ? undefined : JSON.parse(text));
+            part[i]!.resolve(text == null ? undefined : parse(text));
           }
         },
         (error: unknown) => {

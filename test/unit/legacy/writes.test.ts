@@ -217,3 +217,20 @@ describe('writes inside a caller’s transaction', () => {
     expect(targetStore.size).toBe(1);
   });
 });
+
+describe('whether reads may reach a replica', () => {
+  it('the adapter says no only when both of its backends say no', () => {
+    const { adapter, legacyStore, targetStore } = setup('dual-write');
+    // FaultyBackend leaves mayReadFromReplicas out: taken to say it may.
+    expect(adapter.mayReadFromReplicas()).toBe(true);
+    const direct = new LegacyAdapter({
+      entity: Widget,
+      legacy: legacyStore,
+      target: targetStore,
+      mapper: widgetMapper,
+      strategy: { name: 'test', initialPhase: 'dual-write' },
+    });
+    adapters.push(direct);
+    expect(direct.mayReadFromReplicas()).toBe(false);
+  });
+});

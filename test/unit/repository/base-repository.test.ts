@@ -305,7 +305,7 @@ describe('BaseRepository', () => {
       expect(asked).toEqual({ findByIds: [false], find: [false], count: [false] });
     });
 
-    it('the built-in single-copy backends say so', () => {
+    it('the memory backend says so', () => {
       expect(new MemoryBackend(Note).mayReadFromReplicas()).toBe(false);
     });
   });
