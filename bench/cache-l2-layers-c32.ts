@@ -10,37 +10,19 @@
  *
  * Needs Redis (TEST_REDIS_URL or 127.0.0.1:6379). Prints a Markdown table.
  */
-import { Redis } from 'ioredis';
-import { CacheCore } from '../src/cache/cache-core.js';
 import { decodeEntry } from '../src/cache/cache-entry.js';
-import { CacheManager } from '../src/cache/cache-manager.js';
-import { plainKey } from '../src/cache/keys.js';
-import { RedisTier } from '../src/cache/redis/redis-tier.js';
 import { deserializeFrozen } from '../src/cache/serializer.js';
 import { alternatingRounds, benchSeconds, machine } from './harness.js';
+import { LAYER_KEYS, seedLayers } from './l2-layers-setup.js';
 import { minimalCoalescer } from './minimal-coalescer.js';
-import { typicalRow as row } from './typical-row.js';
 
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const namespace = `bench_layers32_${process.pid}`;
-const KEYS = 1000;
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
-
-const redis = new Redis(redisUrl);
-const tier = new RedisTier({ client: redis });
-const cache = new CacheManager({ namespace, l1: { maxEntries: 1 }, l2: tier });
-const core = new CacheCore({ l1: { maxEntries: 1 }, l2: tier });
-for (let i = 0; i < KEYS; i++) {
-  await cache.set(`k${i}`, row(i), { ttl: 3_600_000 });
-  await redis.set(`${namespace}:raw:${i}`, JSON.stringify(row(i)));
-}
-const entryKeys = Array.from({ length: KEYS }, (_, i) => plainKey(namespace, `k${i}`));
-const rawKeys = Array.from({ length: KEYS }, (_, i) => `${namespace}:raw:${i}`);
-const pick = (iteration: number, worker: number) => (iteration * 31 + worker * 7) % KEYS;
+const { redis, cache, core, entryKeys, rawKeys, dispose } = await seedLayers(`bench_layers32_${process.pid}`);
+const pick = (iteration: number, worker: number) => (iteration * 31 + worker * 7) % LAYER_KEYS;
 const decode = (text: string) => deserializeFrozen(decodeEntry(text)!.body);
 const minimalRaw = minimalCoalescer(redis);
 // The minimal coalescer's batching, reading reposit's entries and decoding them as reposit does.
-const minimalEntries = minimalCoalescer(redis, (text) => decode(text));
+const minimalEntries = minimalCoalescer(redis, decode);
 
 const table = await alternatingRounds(
   [
@@ -71,8 +53,5 @@ const table = await alternatingRounds(
   { concurrency: 32, rounds: ROUNDS, seconds: benchSeconds(1.5) },
 );
 console.log(`# L2 hit at concurrency 32, layer by layer\n\n${machine()}; ${ROUNDS} rounds\n\n${table}`);
-await cache.clear();
-const leftovers = await redis.keys(`${namespace}*`);
-if (leftovers.length > 0) await redis.del(...leftovers);
-redis.disconnect();
+await dispose();
 process.exit(0);

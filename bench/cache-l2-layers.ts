@@ -8,40 +8,19 @@
  *
  * Needs Redis (TEST_REDIS_URL or 127.0.0.1:6379). Prints a Markdown table.
  */
-import { Redis } from 'ioredis';
-import { CacheCore } from '../src/cache/cache-core.js';
 import { decodeEntry } from '../src/cache/cache-entry.js';
-import { CacheManager } from '../src/cache/cache-manager.js';
-import { plainKey } from '../src/cache/keys.js';
-import { RedisTier } from '../src/cache/redis/redis-tier.js';
 import { richJsonSerializer } from '../src/cache/serializer.js';
 import { benchSeconds, interleave, interleavedTable, machine } from './harness.js';
-import { typicalRow as row } from './typical-row.js';
+import { LAYER_KEYS, seedLayers } from './l2-layers-setup.js';
 
-const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const namespace = `bench_layers_${process.pid}`;
-const KEYS = 1000;
-
-const redis = new Redis(redisUrl);
-const tier = new RedisTier({ client: redis });
-// L1 holds one entry, so every read below reaches L2.
-const cache = new CacheManager({ namespace, l1: { maxEntries: 1 }, l2: tier });
-const core = new CacheCore({ l1: { maxEntries: 1 }, l2: tier });
-for (let i = 0; i < KEYS; i++) {
-  await cache.set(`k${i}`, row(i), { ttl: 3_600_000 });
-  await redis.set(`${namespace}:raw:${i}`, JSON.stringify(row(i)));
-}
-const entryKeys = Array.from({ length: KEYS }, (_, i) => plainKey(namespace, `k${i}`));
+const { redis, cache, core, entryKeys, rawKeys, dispose } = await seedLayers(`bench_layers_${process.pid}`);
 // Each row reads other keys than the row before it, so no read is an L1 hit.
-const pick = (iteration: number, slot: number) => (iteration * 31 + slot * 7) % KEYS;
+const pick = (iteration: number, slot: number) => (iteration * 31 + slot * 7) % LAYER_KEYS;
 const decode = (text: string) => richJsonSerializer.deserialize(decodeEntry(text)!.body);
 
 const rows = await interleave(
   [
-    [
-      'raw ioredis GET + JSON.parse',
-      async (i) => JSON.parse((await redis.get(`${namespace}:raw:${pick(i, 0)}`))!),
-    ],
+    ['raw ioredis GET + JSON.parse', async (i) => JSON.parse((await redis.get(rawKeys[pick(i, 0)]!))!)],
     [
       '+ an entry: raw MGET + envelope + deserialize',
       async (i) => decode((await redis.mget(entryKeys[pick(i, 1)]!))[0]!),
@@ -72,8 +51,5 @@ const rows = await interleave(
   benchSeconds(6),
 );
 console.log(`# L2 hit, layer by layer\n\n${machine()}\n\n${interleavedTable(rows)}`);
-await cache.clear();
-const rawKeys = await redis.keys(`${namespace}*`);
-if (rawKeys.length > 0) await redis.del(...rawKeys);
-redis.disconnect();
+await dispose();
 process.exit(0);
